@@ -146,9 +146,7 @@ def as_array(value: Any, name: str, xp: Any | None = None) -> Any:
         raise ArrayTypeError(
             f"{name} must be an array of real numbers, got an array of dtype {array.dtype}"
         )
-    if isinstance(value, bool | numbers.Integral | numbers.Real) and not isinstance(
-        value, complex
-    ):
+    if isinstance(value, bool | numbers.Integral | numbers.Real) and not isinstance(value, complex):
         return xp.asarray(float(value), dtype=xp.float64)
     if isinstance(value, Sequence) and not isinstance(value, str | bytes):
         try:
@@ -219,7 +217,9 @@ def normalize_axis(axis: int, ndim: int, name: str = "axis") -> int:
     if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
         raise ArrayTypeError(f"{name} must be an integer, got {type(axis).__name__}")
     if not -ndim <= axis < max(ndim, 1):
-        raise ShapeError(f"{name} must be in [{-ndim}, {ndim}) for an array of {ndim} dimension(s), got {axis}")
+        raise ShapeError(
+            f"{name} must be in [{-ndim}, {ndim}) for an array of {ndim} dimension(s), got {axis}"
+        )
     return int(axis) % max(ndim, 1)
 
 
