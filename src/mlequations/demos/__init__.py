@@ -1,0 +1,42 @@
+"""Demos: small, offline, reproducible experiments that show an equation at work.
+
+Each demo writes PNG figures into a folder and returns a one-line summary of
+what it measured. ``mlequations demo NAME --out DIR`` runs one; ``all`` runs them all.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["DEMOS", "DemoResult", "run_demo"]
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """The files a demo wrote and a one-line summary of what it found."""
+
+    files: tuple[Path, ...]
+    summary: str
+    values: dict[str, float]
+
+
+#: Demo name -> "module:function" of a callable ``run(out_dir: Path) -> DemoResult``.
+DEMOS: dict[str, str] = {
+    "learning-rate": "mlequations.demos.learning_rate:run",
+    "entropy-coin": "mlequations.demos.entropy_coin:run",
+    "mi-vs-correlation": "mlequations.demos.mi_vs_correlation:run",
+}
+
+
+def run_demo(name: str, out_dir: Path | str) -> DemoResult:
+    """Run the demo called ``name``, writing its figures into ``out_dir`` (created if needed)."""
+    if name not in DEMOS:
+        raise ValueError(f"name must be one of {sorted(DEMOS)}, got {name!r}")
+    module_name, _, function_name = DEMOS[name].partition(":")
+    run: Callable[[Path], DemoResult] = getattr(importlib.import_module(module_name), function_name)
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    return run(folder)
