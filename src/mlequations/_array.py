@@ -163,6 +163,10 @@ def as_array(value: Any, name: str, xp: Any | None = None) -> Any:
     raise ArrayTypeError(f"{name} must be an array of real numbers, got {type(value).__name__}")
 
 
+def _is_floating(value: Any, xp: Any) -> bool:
+    return xp.isdtype(value.dtype, "real floating")
+
+
 def as_arrays(*values: Any, names: Sequence[str]) -> tuple[Any, ...]:
     """Return ``(xp, *arrays)``: the shared namespace and every value as a float array.
 
@@ -175,15 +179,22 @@ def as_arrays(*values: Any, names: Sequence[str]) -> tuple[Any, ...]:
     >>> xp, a, b = as_arrays([1, 2], 3.0, names=("a", "b"))
     >>> a.dtype, b.shape
     (dtype('float64'), ())
+    >>> import numpy as np
+    >>> _, labels, p = as_arrays(np.array([0, 1]), np.array([0.2, 0.9], np.float32), names="tp")
+    >>> labels.dtype, p.dtype
+    (dtype('float32'), dtype('float32'))
     """
     if len(values) != len(names):
         raise ValueError("as_arrays needs one name per value")
     xp = array_namespace(*values)
     arrays = [as_array(v, n, xp) for v, n in zip(values, names, strict=True)]
-    # Python scalars and lists adopt the precision of the real arrays they meet.
-    real = [a for a, v in zip(arrays, values, strict=True) if _is_array(v)]
-    if real:
-        dtype = xp.result_type(*[a.dtype for a in real])
+    # Python scalars, lists and integer or boolean arrays (labels, counts) adopt the
+    # precision of the floating arrays they meet.
+    floating = [
+        a for a, v in zip(arrays, values, strict=True) if _is_array(v) and _is_floating(v, xp)
+    ]
+    if floating:
+        dtype = xp.result_type(*[a.dtype for a in floating])
         arrays = [a if a.dtype == dtype else xp.astype(a, dtype) for a in arrays]
     return (xp, *arrays)
 

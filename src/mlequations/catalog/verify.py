@@ -144,7 +144,7 @@ def _lambdify(expression: str, variables: list[str] | None, form: str) -> Callab
 
     if not variables:
         raise CatalogError(f"expression {expression!r} needs a list of 'variables'")
-    symbols = sympy.symbols(variables, seq=True)
+    symbols = [sympy.Symbol(name) for name in variables]
     parsed = sympy.sympify(expression, locals={s.name: s for s in symbols})
     if form == "scalar":
         return sympy.lambdify(symbols, parsed, "numpy")

@@ -1,0 +1,549 @@
+r"""Layer 1: information theory — entropy, divergences, mutual information.
+
+Every function works on NumPy, PyTorch and any other array-API array and
+returns the caller's kind. Results are in nats (natural logarithm) unless
+``base`` is given: ``base=2`` gives bits. The convention :math:`0 \log 0 = 0`
+holds everywhere, so impossible outcomes contribute nothing and no warning is
+raised; a divergence is ``+inf`` where ``q = 0 < p``. Quantities that are
+non-negative in exact arithmetic are clipped at 0, so round-off never
+produces a value such as ``-1e-17`` (or ``-0.0``).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+
+from mlequations._array import (
+    ArrayTypeError,
+    ShapeError,
+    ValidationError,
+    as_arrays,
+    check_finite,
+    check_in_range,
+    check_nonempty,
+    check_positive,
+    check_probability,
+    check_same_shape,
+    normalize_axis,
+    xlogy,
+)
+
+__all__ = [
+    "binary_entropy",
+    "conditional_entropy",
+    "cross_entropy",
+    "entropy",
+    "gaussian_kl_divergence",
+    "information_gain",
+    "joint_entropy",
+    "kl_divergence",
+    "mutual_information",
+]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _log_of_base(base: float | None) -> float:
+    """The divisor that converts nats to ``base`` units (1.0 for nats)."""
+    if base is None:
+        return 1.0
+    if isinstance(base, bool) or not isinstance(base, numbers.Real):
+        raise ArrayTypeError(f"base must be a real number or None, got {type(base).__name__}")
+    if not (math.isfinite(base) and base > 0 and base != 1):
+        raise ValidationError(f"base must be a positive finite number other than 1, got {base!r}")
+    return math.log(base)
+
+
+def _finish(value: Any, scale: float, xp: Any) -> Any:
+    """Convert nats to the requested base and clip round-off below zero (also -0.0)."""
+    if scale != 1.0:
+        value = value / scale
+    value = value + 0.0  # -0.0 + 0.0 is +0.0; gradients pass through unchanged
+    # ``where`` also turns NumPy scalars back into (0-d) arrays.
+    return xp.where(value < 0, xp.zeros_like(value), value)
+
+
+def _check_distribution(p: Any, name: str, xp: Any, axis: int) -> None:
+    if p.ndim == 0:
+        raise ShapeError(f"{name} must have at least one dimension, got a scalar")
+    check_probability(p, name, xp, axis=axis)
+
+
+def _log_ratio(a: Any, b: Any, xp: Any) -> Any:
+    """``log(a / b)`` where both are positive, else 0; accurate when ``a`` is near ``b``."""
+    both = (a > 0) & (b > 0)
+    one = xp.ones_like(a)
+    safe_a = xp.where(both, a, one)
+    safe_b = xp.where(both, b, one)
+    # Dividing by a subnormal b could overflow; there the logs are subtracted instead.
+    ordinary = safe_b >= xp.finfo(b.dtype).smallest_normal
+    denominator = xp.where(ordinary, safe_b, one)
+    # Near a = b, log1p of the (exactly computed) relative difference keeps full precision.
+    near = xp.abs(safe_a - safe_b) < 0.5 * safe_b
+    direct = xp.where(near, xp.log1p((safe_a - safe_b) / denominator), xp.log(safe_a / denominator))
+    split = xp.log(safe_a) - xp.log(safe_b)
+    return xp.where(both, xp.where(ordinary, direct, split), xp.zeros_like(a))
+
+
+# --------------------------------------------------------------------------- entropies
+
+
+def entropy(p: Any, base: float | None = None, axis: int = -1) -> Any:
+    r"""Shannon entropy of a discrete distribution.
+
+    .. math::
+
+        H(P) = -\sum_x P(x) \log P(x), \qquad 0 \log 0 = 0
+
+    Parameters
+    ----------
+    p : array_like
+        Probabilities: non-negative, summing to 1 along ``axis``.
+    base : float, optional
+        Logarithm base; ``None`` gives nats, ``2`` gives bits.
+    axis : int, default -1
+        Axis holding the outcomes; the others are a batch.
+
+    Returns
+    -------
+    array
+        :math:`0 \le H \le \log n`; 0 exactly for a certain outcome such as ``[1, 0]``.
+
+    Raises
+    ------
+    ProbabilityError
+        If ``p`` is negative, NaN, infinite or does not sum to 1.
+    EmptyInputError, ShapeError
+        If ``p`` is empty or a scalar, or ``axis`` is out of range.
+
+    Examples
+    --------
+    >>> round(float(entropy([0.5, 0.5])), 4)  # a fair coin: ln 2 nats
+    0.6931
+    >>> round(float(entropy([0.9, 0.1], base=2)), 4)  # a biased coin, in bits
+    0.469
+    """
+    scale = _log_of_base(base)
+    xp, p = as_arrays(p, names=("p",))
+    _check_distribution(p, "p", xp, axis)
+    return _finish(-xp.sum(xlogy(p, p, xp), axis=axis), scale, xp)
+
+
+def binary_entropy(p: Any, base: float | None = None) -> Any:
+    r"""Entropy of a coin that lands heads with probability ``p``, elementwise.
+
+    .. math::
+
+        H_b(p) = -p \log p - (1 - p) \log (1 - p)
+
+    Parameters
+    ----------
+    p : array_like
+        Probabilities of heads, each in [0, 1]; any shape.
+    base : float, optional
+        Logarithm base; ``None`` gives nats, ``2`` gives bits.
+
+    Returns
+    -------
+    array
+        Same shape as ``p``; 0 at ``p = 0`` and ``p = 1``, :math:`\log 2` at ``p = 0.5``.
+
+    Raises
+    ------
+    NonFiniteError, ValidationError
+        If ``p`` holds NaN/infinity or lies outside [0, 1].
+
+    Examples
+    --------
+    >>> [round(float(h), 4) for h in binary_entropy([0.0, 0.5, 0.9], base=2)]
+    [0.0, 1.0, 0.469]
+    """
+    scale = _log_of_base(base)
+    xp, p = as_arrays(p, names=("p",))
+    check_finite(p, "p", xp)
+    check_in_range(p, "p", 0.0, 1.0, xp)
+    # log1p(-p) is accurate for small p; p = 1 is masked so log1p(-1) is never taken.
+    below_one = xp.where(p < 1, p, xp.zeros_like(p))
+    tails = (1 - p) * xp.log1p(-below_one)
+    return _finish(-xlogy(p, p, xp) - tails, scale, xp)
+
+
+def joint_entropy(joint: Any, base: float | None = None) -> Any:
+    r"""Entropy of a joint distribution given as a table over all its elements.
+
+    .. math::
+
+        H(X, Y) = -\sum_{x, y} P(x, y) \log P(x, y)
+
+    Parameters
+    ----------
+    joint : array_like
+        Joint probability table of any number of dimensions (one per variable),
+        non-negative and summing to 1 over all elements.
+    base : float, optional
+        Logarithm base; ``None`` gives nats, ``2`` gives bits.
+
+    Returns
+    -------
+    array
+        A 0-d array, :math:`\ge 0`.
+
+    Raises
+    ------
+    ProbabilityError, EmptyInputError
+        If ``joint`` is not a probability table or is empty.
+
+    Examples
+    --------
+    >>> round(float(joint_entropy([[0.25, 0.25], [0.25, 0.25]], base=2)), 4)
+    2.0
+    """
+    scale = _log_of_base(base)
+    xp, joint = as_arrays(joint, names=("joint",))
+    check_probability(joint, "joint", xp, axis=None)
+    return _finish(-xp.sum(xlogy(joint, joint, xp)), scale, xp)
+
+
+def conditional_entropy(joint: Any, given_axis: int, base: float | None = None) -> Any:
+    r"""Entropy of the other variables once the variable on ``given_axis`` is known.
+
+    .. math::
+
+        H(Y \mid X) = -\sum_{x, y} P(x, y) \log \frac{P(x, y)}{P(x)} = H(X, Y) - H(X)
+
+    Parameters
+    ----------
+    joint : array_like
+        Joint probability table with at least two dimensions, summing to 1.
+    given_axis : int
+        The axis of the conditioning variable :math:`X`.
+    base : float, optional
+        Logarithm base; ``None`` gives nats, ``2`` gives bits.
+
+    Returns
+    -------
+    array
+        A 0-d array, :math:`0 \le H(Y \mid X) \le H(Y)`. Rows with
+        :math:`P(x) = 0` contribute nothing.
+
+    Raises
+    ------
+    ShapeError
+        If ``joint`` has fewer than two dimensions or ``given_axis`` is out of range.
+    ProbabilityError, EmptyInputError
+        If ``joint`` is not a probability table or is empty.
+
+    Examples
+    --------
+    >>> table = [[0.5, 0.0], [0.25, 0.25]]  # X = row, Y = column
+    >>> round(float(conditional_entropy(table, given_axis=0, base=2)), 4)
+    0.5
+    """
+    scale = _log_of_base(base)
+    xp, joint = as_arrays(joint, names=("joint",))
+    if joint.ndim < 2:
+        raise ShapeError(
+            f"joint must have at least 2 dimensions (one per variable), got {joint.ndim}"
+        )
+    given = normalize_axis(given_axis, joint.ndim, "given_axis")
+    check_probability(joint, "joint", xp, axis=None)
+    other_axes = tuple(i for i in range(joint.ndim) if i != given)
+    marginal = xp.sum(joint, axis=other_axes, keepdims=True)
+    # P(y | x) <= 1 exactly, so every term is <= 0; rows with P(x) = 0 are all zeros.
+    conditional = joint / xp.where(marginal > 0, marginal, xp.ones_like(marginal))
+    return _finish(-xp.sum(xlogy(joint, conditional, xp)), scale, xp)
+
+
+# --------------------------------------------------------------------------- divergences
+
+
+def _check_pair(p: Any, q: Any, xp: Any, axis: int) -> None:
+    check_same_shape(p, q, "p", "q")
+    _check_distribution(p, "p", xp, axis)
+    _check_distribution(q, "q", xp, axis)
+
+
+def cross_entropy(p: Any, q: Any, base: float | None = None, axis: int = -1) -> Any:
+    r"""Cross-entropy of ``q`` relative to ``p``: the cost of coding ``P`` with ``Q``'s code.
+
+    .. math::
+
+        H(P, Q) = -\sum_x P(x) \log Q(x) = H(P) + D_{KL}(P \,\|\, Q)
+
+    Parameters
+    ----------
+    p, q : array_like
+        Distributions of the same shape, each summing to 1 along ``axis``.
+        ``p`` is the true distribution (e.g. one-hot labels), ``q`` the model's.
+    base : float, optional
+        Logarithm base; ``None`` gives nats, ``2`` gives bits.
+    axis : int, default -1
+        Axis holding the outcomes; the others are a batch.
+
+    Returns
+    -------
+    array
+        :math:`\ge H(P)`; ``+inf`` where some :math:`Q(x) = 0 < P(x)`.
+
+    Raises
+    ------
+    ProbabilityError, ShapeError, EmptyInputError
+        If either is not a distribution, or the shapes differ.
+
+    Examples
+    --------
+    >>> round(float(cross_entropy([0.0, 1.0, 0.0], [0.2, 0.7, 0.1])), 4)  # -ln 0.7
+    0.3567
+    >>> float(cross_entropy([0.5, 0.5], [1.0, 0.0]))
+    inf
+    """
+    scale = _log_of_base(base)
+    xp, p, q = as_arrays(p, q, names=("p", "q"))
+    _check_pair(p, q, xp, axis)
+    return _finish(-xp.sum(xlogy(p, q, xp), axis=axis), scale, xp)
+
+
+def kl_divergence(p: Any, q: Any, base: float | None = None, axis: int = -1) -> Any:
+    r"""Kullback–Leibler divergence (relative entropy) of ``P`` from ``Q``.
+
+    .. math::
+
+        D_{KL}(P \,\|\, Q) = \sum_x P(x) \log \frac{P(x)}{Q(x)}
+
+    Terms with :math:`P(x) = 0` are 0 (whatever :math:`Q(x)` is); a term with
+    :math:`Q(x) = 0 < P(x)` is ``+inf``. Each term is computed as
+    :math:`P \log(P/Q)`, so nearly equal distributions keep full relative accuracy.
+
+    Parameters
+    ----------
+    p, q : array_like
+        Distributions of the same shape, each summing to 1 along ``axis``.
+    base : float, optional
+        Logarithm base; ``None`` gives nats, ``2`` gives bits.
+    axis : int, default -1
+        Axis holding the outcomes; the others are a batch.
+
+    Returns
+    -------
+    array
+        :math:`\ge 0`, exactly 0 when ``p`` equals ``q``. Not symmetric.
+
+    Raises
+    ------
+    ProbabilityError, ShapeError, EmptyInputError
+        If either is not a distribution, or the shapes differ.
+
+    Examples
+    --------
+    >>> round(float(kl_divergence([0.7, 0.3], [0.5, 0.5])), 4)
+    0.0823
+    >>> float(kl_divergence([0.5, 0.5], [1.0, 0.0]))
+    inf
+    """
+    scale = _log_of_base(base)
+    xp, p, q = as_arrays(p, q, names=("p", "q"))
+    _check_pair(p, q, xp, axis)
+    terms = p * _log_ratio(p, q, xp)
+    terms = xp.where((p > 0) & (q == 0), xp.full_like(terms, math.inf), terms)
+    return _finish(xp.sum(terms, axis=axis), scale, xp)
+
+
+def gaussian_kl_divergence(
+    mu_p: Any, var_p: Any, mu_q: Any, var_q: Any, axis: int | tuple[int, ...] | None = None
+) -> Any:
+    r"""KL divergence between two normal distributions in closed form (nats).
+
+    .. math::
+
+        D_{KL}\big(\mathcal N(\mu_p, \sigma_p^2) \,\|\, \mathcal N(\mu_q, \sigma_q^2)\big)
+        = \frac12 \left( \frac{\sigma_p^2 + (\mu_p - \mu_q)^2}{\sigma_q^2}
+          - 1 - \log \frac{\sigma_p^2}{\sigma_q^2} \right)
+
+    This is the regulariser of a VAE's ELBO with :math:`\mu_q = 0, \sigma_q^2 = 1`.
+    The arguments broadcast together; each element is one independent coordinate
+    of a diagonal Gaussian, and summing over coordinates gives the full KL.
+
+    Parameters
+    ----------
+    mu_p, var_p, mu_q, var_q : array_like
+        Means (finite) and variances (finite, positive), broadcastable together.
+    axis : int or tuple of int, optional
+        Axes to sum over (e.g. the latent dimension). ``None`` (default) returns the
+        elementwise divergences without summing.
+
+    Returns
+    -------
+    array
+        :math:`\ge 0`, exactly 0 where both Gaussians agree.
+
+    Raises
+    ------
+    NonFiniteError, ValidationError, ShapeError
+        If an argument is NaN/infinite, a variance is not positive, or the shapes
+        do not broadcast.
+
+    Examples
+    --------
+    >>> round(float(gaussian_kl_divergence(1.0, 0.5, 0.0, 1.0)), 4)
+    0.5966
+    >>> round(float(gaussian_kl_divergence([1.0, 0.0], [0.5, 1.0], 0.0, 1.0, axis=-1)), 4)
+    0.5966
+    """
+    names = ("mu_p", "var_p", "mu_q", "var_q")
+    xp, mu_p, var_p, mu_q, var_q = as_arrays(mu_p, var_p, mu_q, var_q, names=names)
+    arrays = (mu_p, var_p, mu_q, var_q)
+    for name, array in zip(names, arrays, strict=True):
+        check_finite(array, name, xp)
+        if name.startswith("var"):
+            check_positive(array, name, xp)
+    shapes = [tuple(int(d) for d in a.shape) for a in arrays]
+    try:
+        shape = np.broadcast_shapes(*shapes)
+    except ValueError as error:
+        raise ShapeError(
+            f"mu_p, var_p, mu_q and var_q must broadcast together, got shapes {shapes}"
+        ) from error
+    # Near var_p = var_q, r - 1 - log r cancels; log1p of the relative change does not.
+    near = xp.abs(var_p - var_q) < 0.5 * var_q
+    change = xp.where(near, (var_p - var_q) / var_q, xp.zeros_like(var_p * var_q))
+    far = var_p / var_q - 1 - (xp.log(var_p) - xp.log(var_q))
+    variance_term = xp.where(near, change - xp.log1p(change), far)
+    divergence = 0.5 * (variance_term + (mu_p - mu_q) ** 2 / var_q)
+    if axis is not None:
+        axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
+        axes = tuple(normalize_axis(a, len(shape)) for a in axes)
+        divergence = xp.sum(divergence, axis=axes)
+    return _finish(divergence, 1.0, xp)
+
+
+# --------------------------------------------------------------------------- dependence
+
+
+def mutual_information(joint: Any, base: float | None = None) -> Any:
+    r"""Mutual information of two discrete variables from their joint table.
+
+    .. math::
+
+        I(X; Y) = \sum_{x, y} P(x, y) \log \frac{P(x, y)}{P(x) P(y)}
+                = H(X) + H(Y) - H(X, Y)
+
+    It is the KL divergence of the joint from the product of its marginals, so it
+    is 0 exactly when the variables are independent. Computed from
+    :math:`P(y \mid x) / P(y)` rather than the difference of entropies, which
+    keeps small values accurate; round-off below 0 is clipped to 0.
+
+    Parameters
+    ----------
+    joint : array_like
+        2-D table, ``joint[i, j] = P(X = i, Y = j)``, summing to 1.
+    base : float, optional
+        Logarithm base; ``None`` gives nats, ``2`` gives bits.
+
+    Returns
+    -------
+    array
+        A 0-d array, :math:`0 \le I(X;Y) \le \min(H(X), H(Y))`.
+
+    Raises
+    ------
+    ShapeError
+        If ``joint`` is not 2-D.
+    ProbabilityError, EmptyInputError
+        If ``joint`` is not a probability table or is empty.
+
+    Examples
+    --------
+    >>> round(float(mutual_information([[0.5, 0.0], [0.0, 0.5]], base=2)), 4)  # X = Y
+    1.0
+    >>> float(mutual_information([[0.12, 0.28], [0.18, 0.42]]))  # independent
+    0.0
+    """
+    scale = _log_of_base(base)
+    xp, joint = as_arrays(joint, names=("joint",))
+    if joint.ndim != 2:
+        raise ShapeError(f"joint must be a 2-D table P(X, Y), got {joint.ndim} dimension(s)")
+    check_probability(joint, "joint", xp, axis=None)
+    p_x = xp.sum(joint, axis=1, keepdims=True)
+    p_y = xp.sum(joint, axis=0, keepdims=True)
+    y_given_x = joint / xp.where(p_x > 0, p_x, xp.ones_like(p_x))
+    return _finish(xp.sum(joint * _log_ratio(y_given_x, p_y, xp)), scale, xp)
+
+
+def _check_assignment(values: Any, name: str, xp: Any) -> None:
+    if values.ndim != 1:
+        raise ShapeError(
+            f"{name} must be 1-D with one entry per sample, got shape {tuple(values.shape)}"
+        )
+    check_nonempty(values, name)
+    check_finite(values, name, xp)
+    fractional = values[values != xp.round(values)]
+    if fractional.shape[0] > 0:
+        raise ValidationError(f"{name} must hold integers, got {float(fractional[0]):.6g}")
+
+
+def information_gain(labels: Any, groups: Any, base: float | None = None) -> Any:
+    r"""Information gain of splitting labelled samples into groups (a decision-tree split).
+
+    .. math::
+
+        IG(Y, G) = H(Y) - \sum_{g} \frac{n_g}{n} H(Y \mid G = g)
+
+    The entropy of the parent's class labels minus the size-weighted entropy of
+    the labels inside each child group. It equals the mutual information between
+    the label and the group of a sample drawn from the data set.
+
+    Parameters
+    ----------
+    labels : array_like of int, shape (n,)
+        Class label of each sample.
+    groups : array_like of int or bool, shape (n,)
+        Child group of each sample, e.g. ``x <= threshold`` for a binary split or
+        a category code for a multiway split. Giving one group per sample makes
+        the groups a partition of the samples by construction.
+    base : float, optional
+        Logarithm base; ``None`` gives nats, ``2`` gives bits (as in ID3/C4.5).
+
+    Returns
+    -------
+    array
+        A 0-d array, :math:`0 \le IG \le H(Y)`; 0 when every group has the parent's
+        class mix, :math:`H(Y)` when every group is pure.
+
+    Raises
+    ------
+    ShapeError, EmptyInputError
+        If ``labels`` or ``groups`` is not 1-D, is empty, or their lengths differ.
+    ValidationError, NonFiniteError
+        If a label or group is not an integer.
+
+    Examples
+    --------
+    >>> labels = [1, 1, 1, 0, 0, 0]
+    >>> round(float(information_gain(labels, [0, 0, 0, 1, 1, 1], base=2)), 4)  # pure
+    1.0
+    >>> round(float(information_gain(labels, [0, 1, 0, 1, 0, 1], base=2)), 4)
+    0.0817
+    """
+    scale = _log_of_base(base)
+    xp, labels, groups = as_arrays(labels, groups, names=("labels", "groups"))
+    _check_assignment(labels, "labels", xp)
+    _check_assignment(groups, "groups", xp)
+    check_same_shape(labels, groups, "labels", "groups")
+    n = float(labels.shape[0])
+    label_onehot = xp.expand_dims(labels, axis=1) == xp.unique_values(labels)
+    group_onehot = xp.expand_dims(groups, axis=1) == xp.unique_values(groups)
+    counts = xp.matmul(  # counts[g, c]: samples of class c in group g
+        xp.permute_dims(xp.astype(group_onehot, labels.dtype), (1, 0)),
+        xp.astype(label_onehot, labels.dtype),
+    )
+    group_sizes = xp.sum(counts, axis=1, keepdims=True)  # every group is non-empty
+    parent = xp.sum(counts, axis=0) / n
+    within = counts / group_sizes
+    parent_entropy = -xp.sum(xlogy(parent, parent, xp))
+    child_entropy = -xp.sum(group_sizes / n * xlogy(within, within, xp))
+    return _finish(parent_entropy - child_entropy, scale, xp)
