@@ -46,6 +46,7 @@ __all__ = [
     "erf",
     "float_dtype",
     "is_numpy_namespace",
+    "native",
     "normalize_axis",
     "to_numpy",
     "xlogy",
@@ -106,6 +107,22 @@ def array_namespace(*values: Any) -> Any:
 def is_numpy_namespace(xp: Any) -> bool:
     """True when ``xp`` is NumPy (or array-api-compat's wrapper of it)."""
     return array_api_compat.is_numpy_namespace(xp)
+
+
+def native(xp: Any, value: Any) -> Any:
+    """Return ``value`` as an array of ``xp``'s kind.
+
+    NumPy's reductions give NumPy scalars (``np.float64``) rather than 0-d
+    arrays; every other library gives arrays. This hands NumPy callers a 0-d
+    ``ndarray`` so that every layer-1 function returns the caller's array kind.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> type(native(np, np.sum(np.ones(3)))).__name__
+    'ndarray'
+    """
+    return np.asarray(value) if is_numpy_namespace(xp) else value
 
 
 def float_dtype(xp: Any, x: Any) -> Any:

@@ -18,15 +18,13 @@ from mlequations._array import (
     PROBABILITY_ATOL,
     ShapeError,
     ValidationError,
-    array_namespace,
-    as_array,
     as_arrays,
     check_finite,
     check_in_range,
     check_nonempty,
     check_probability,
     check_same_shape,
-    is_numpy_namespace,
+    native,
     normalize_axis,
     xlogy,
 )
@@ -47,20 +45,6 @@ _REDUCTIONS = ("mean", "sum", "none")
 # --------------------------------------------------------------------------- shared helpers
 
 
-def _target_and_prediction(target: Any, prediction: Any, names: tuple[str, str]):
-    """Like ``as_arrays``, but integer or boolean labels adopt the prediction's float dtype.
-
-    Labels carry no precision, so int64 labels beside float32 predictions must
-    not upcast the predictions to float64.
-    """
-    xp = array_namespace(target, prediction)
-    dtype = getattr(target, "dtype", None)
-    if dtype is not None and xp.isdtype(dtype, ("integral", "bool")):
-        predicted = as_array(prediction, names[1], xp)
-        return xp, xp.astype(as_array(target, names[0], xp), predicted.dtype), predicted
-    return as_arrays(target, prediction, names=names)
-
-
 def _prepare_reduction(reduction: str, axis: int | None, x: Any, name: str) -> int | None:
     """Validate ``reduction`` and ``axis``; a mean needs at least one element."""
     if reduction not in _REDUCTIONS:
@@ -70,24 +54,19 @@ def _prepare_reduction(reduction: str, axis: int | None, x: Any, name: str) -> i
     return None if axis is None else normalize_axis(axis, x.ndim)
 
 
-def _native(x: Any, xp: Any) -> Any:
-    """NumPy returns 0-d results as scalars; give the caller an ndarray like other backends."""
-    return xp.asarray(x) if is_numpy_namespace(xp) else x
-
-
 def _reduce(losses: Any, xp: Any, reduction: str, axis: int | None) -> Any:
     if reduction == "sum":
         losses = xp.sum(losses, axis=axis)
     elif reduction == "mean":
         losses = xp.mean(losses, axis=axis)
-    return _native(losses, xp)
+    return native(xp, losses)
 
 
 def _paired(
     a: Any, b: Any, reduction: str, axis: int | None, names: tuple[str, str] = ("y_true", "y_pred")
 ):
     """Convert and check a pair of same-shaped, finite arrays; return ``xp, a, b, axis``."""
-    xp, a, b = _target_and_prediction(a, b, names)
+    xp, a, b = as_arrays(a, b, names=names)
     check_same_shape(a, b, *names)
     axis = _prepare_reduction(reduction, axis, b, names[1])
     check_finite(a, names[0], xp)
@@ -356,7 +335,7 @@ def categorical_cross_entropy(
     >>> float(categorical_cross_entropy([1], [[1e4, -1e4]], from_logits=True))
     20000.0
     """
-    xp, y_true, y_pred = _target_and_prediction(y_true, y_pred, ("y_true", "y_pred"))
+    xp, y_true, y_pred = as_arrays(y_true, y_pred, names=("y_true", "y_pred"))
     if y_pred.ndim == 0:
         raise ShapeError("y_pred must have a class axis, got a scalar")
     class_axis = normalize_axis(axis, y_pred.ndim)

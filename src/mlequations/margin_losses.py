@@ -25,14 +25,13 @@ from mlequations._array import (
     ValidationError,
     as_arrays,
     check_same_shape,
+    native,
 )
 from mlequations.losses import (
     Reduction,
-    _native,
     _paired,
     _prepare_reduction,
     _reduce,
-    _target_and_prediction,
 )
 
 __all__ = [
@@ -165,7 +164,7 @@ def classification_margin(t: Any, score: Any) -> Any:
     >>> classification_margin([0, 1], [-2.0, -2.1])
     array([ 2. , -2.1])
     """
-    xp, t, score = _target_and_prediction(t, score, ("t", "score"))
+    xp, t, score = as_arrays(t, score, names=("t", "score"))
     check_same_shape(t, score, "t", "score")
     is_label = (t == 0) | (t == 1)
     if not bool(xp.all(is_label)):
@@ -176,7 +175,7 @@ def classification_margin(t: Any, score: Any) -> Any:
         raise ValidationError(f"t must hold labels in {{0, 1}}, got {bad:g}{hint}")
     if bool(xp.any(xp.isnan(score))):
         raise NonFiniteError("score must not hold NaN, got NaN")
-    return _native((2.0 * t - 1.0) * score, xp)
+    return native(xp, (2.0 * t - 1.0) * score)
 
 
 def _margins(margin: Any, reduction: str, axis: int | None):
