@@ -74,7 +74,9 @@ def _evaluate_expression(expression: str, values: Mapping[str, Any]) -> Any:
     """Evaluate a SymPy expression exactly, its symbols bound to the given numbers."""
     import sympy
 
-    parsed = sympy.sympify(expression)
+    # Bind every keyword as a plain symbol, so names such as beta or gamma are not
+    # read as SymPy's special functions.
+    parsed = sympy.sympify(expression, locals={name: sympy.Symbol(name) for name in values})
     substitutions = {}
     for symbol in parsed.free_symbols:
         if symbol.name not in values:

@@ -1,0 +1,279 @@
+r"""Learning-rate schedules :math:`\gamma^{(i)}` for (stochastic) gradient descent.
+
+A schedule is a small frozen dataclass: call it with the step number
+``i = 1, 2, ...`` to get :math:`\gamma^{(i)}`. Each schedule also says whether
+it meets the Robbins–Monro conditions, under which SGD converges to a
+stationary point despite its noisy gradients:
+
+.. math::
+
+    \sum_{i=1}^{\infty} \gamma^{(i)} = \infty
+    \qquad\text{and}\qquad
+    \sum_{i=1}^{\infty} \left(\gamma^{(i)}\right)^2 < \infty
+
+The first sum keeps the steps long enough to reach any point; the second makes
+the noise they carry die out. :func:`polynomial_decay_rate` is the formula
+itself on arrays (any array-API library); the schedules are plain Python and
+re-exported by :mod:`mlequations.optimize`.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+from typing import Any
+
+from mlequations._array import (
+    ArrayTypeError,
+    ValidationError,
+    as_arrays,
+    check_finite,
+    check_nonnegative,
+    check_positive,
+)
+
+__all__ = [
+    "ConstantSchedule",
+    "InversePowerSchedule",
+    "PolynomialDecaySchedule",
+    "constant",
+    "inverse_power",
+    "polynomial_decay",
+    "polynomial_decay_rate",
+]
+
+
+def polynomial_decay_rate(step: Any, initial_rate: Any, beta: Any, alpha: Any) -> Any:
+    r"""The polynomially decaying learning rate of step :math:`i`.
+
+    .. math::
+
+        \gamma^{(i)} = \frac{\gamma^{(0)}}{(1 + \beta i)^{\alpha}}
+
+    With :math:`\beta > 0` it satisfies the Robbins–Monro conditions exactly
+    when :math:`0.5 < \alpha \le 1`. Works on any array-API array and
+    broadcasts its arguments; step 0 gives :math:`\gamma^{(0)}`.
+
+    Parameters
+    ----------
+    step : array_like
+        Step numbers :math:`i \ge 0`.
+    initial_rate : array_like
+        :math:`\gamma^{(0)} > 0`.
+    beta : array_like
+        Decay speed :math:`\beta \ge 0` (0 gives a constant rate).
+    alpha : array_like
+        Decay exponent :math:`\alpha \ge 0`.
+
+    Returns
+    -------
+    array
+        :math:`\gamma^{(i)}`, broadcast over the arguments, in their floating dtype.
+
+    Raises
+    ------
+    ValidationError
+        Negative steps, ``beta`` or ``alpha``, a non-positive ``initial_rate``, or NaN/inf.
+
+    Examples
+    --------
+    >>> float(polynomial_decay_rate(4, initial_rate=0.1, beta=0.5, alpha=1.0))
+    0.0333333333
+    """
+    xp, step, initial_rate, beta, alpha = as_arrays(
+        step, initial_rate, beta, alpha, names=("step", "initial_rate", "beta", "alpha")
+    )
+    for value, name in ((step, "step"), (initial_rate, "initial_rate"), (beta, "beta")):
+        check_finite(value, name, xp)
+    check_finite(alpha, "alpha", xp)
+    check_nonnegative(step, "step", xp)
+    check_positive(initial_rate, "initial_rate", xp)
+    check_nonnegative(beta, "beta", xp)
+    check_nonnegative(alpha, "alpha", xp)
+    return initial_rate / (1.0 + beta * step) ** alpha
+
+
+def _check_step(step: Any) -> int:
+    if isinstance(step, bool) or not isinstance(step, numbers.Integral):
+        raise ArrayTypeError(f"step must be an integer, got {type(step).__name__}")
+    if step < 1:
+        raise ValidationError(f"step must be >= 1 (steps are counted from 1), got {step}")
+    return int(step)
+
+
+def _positive(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ArrayTypeError(f"{name} must be a real number, got {type(value).__name__}")
+    if not (math.isfinite(value) and value > 0):
+        raise ValidationError(f"{name} must be positive and finite, got {value}")
+    return float(value)
+
+
+def _alpha(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ArrayTypeError(f"alpha must be a real number, got {type(value).__name__}")
+    if not (math.isfinite(value) and value >= 0):
+        raise ValidationError(f"alpha must be non-negative and finite, got {value}")
+    return float(value)
+
+
+def _power_reason(alpha: float) -> str:
+    if alpha <= 0.5:
+        return f"fails: sum of gamma_i^2 diverges because 2*alpha = {2 * alpha:g} <= 1"
+    if alpha > 1:
+        return f"fails: sum of gamma_i converges because alpha = {alpha:g} > 1"
+    return "holds: sum of gamma_i diverges (alpha <= 1), sum of gamma_i^2 converges (alpha > 0.5)"
+
+
+class _Schedule:
+    """Shared text helpers; subclasses define __call__ and robbins_monro_reason."""
+
+    @property
+    def robbins_monro_reason(self) -> str:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    @property
+    def satisfies_robbins_monro(self) -> bool:
+        """True when sum(gamma_i) diverges and sum(gamma_i^2) converges."""
+        return self.robbins_monro_reason.startswith("holds")
+
+    def formula(self) -> str:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """One line: the formula and the Robbins–Monro verdict with its reason."""
+        return f"{self.formula()}; Robbins-Monro {self.robbins_monro_reason}"
+
+    def __str__(self) -> str:
+        return self.describe()
+
+
+@dataclass(frozen=True)
+class ConstantSchedule(_Schedule):
+    r"""The same rate every step, :math:`\gamma^{(i)} = \gamma`."""
+
+    rate: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rate", _positive(self.rate, "rate"))
+
+    def __call__(self, step: int) -> float:
+        _check_step(step)
+        return self.rate
+
+    def formula(self) -> str:
+        return f"gamma_i = {self.rate:g}"
+
+    @property
+    def robbins_monro_reason(self) -> str:
+        return "fails: sum of gamma_i^2 = n * gamma^2 diverges, so SGD noise never dies out"
+
+
+@dataclass(frozen=True)
+class PolynomialDecaySchedule(_Schedule):
+    r"""Polynomial decay :math:`\gamma^{(i)} = \gamma^{(0)} / (1 + \beta i)^{\alpha}`.
+
+    Robbins–Monro holds iff :math:`0.5 < \alpha \le 1`.
+    """
+
+    initial_rate: float
+    beta: float
+    alpha: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "initial_rate", _positive(self.initial_rate, "initial_rate"))
+        object.__setattr__(self, "beta", _positive(self.beta, "beta"))
+        object.__setattr__(self, "alpha", _alpha(self.alpha))
+
+    def __call__(self, step: int) -> float:
+        return self.initial_rate / (1.0 + self.beta * _check_step(step)) ** self.alpha
+
+    def formula(self) -> str:
+        return f"gamma_i = {self.initial_rate:g} / (1 + {self.beta:g} i)^{self.alpha:g}"
+
+    @property
+    def robbins_monro_reason(self) -> str:
+        return _power_reason(self.alpha)
+
+
+@dataclass(frozen=True)
+class InversePowerSchedule(_Schedule):
+    r""":math:`\gamma^{(i)} = 1 / i^{\alpha}`; Robbins–Monro iff 0.5 < α ≤ 1."""
+
+    alpha: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "alpha", _alpha(self.alpha))
+
+    def __call__(self, step: int) -> float:
+        return 1.0 / _check_step(step) ** self.alpha
+
+    def formula(self) -> str:
+        return f"gamma_i = 1 / i^{self.alpha:g}"
+
+    @property
+    def robbins_monro_reason(self) -> str:
+        return _power_reason(self.alpha)
+
+
+def constant(rate: float) -> ConstantSchedule:
+    r"""A constant learning rate :math:`\gamma^{(i)} = \gamma`.
+
+    It does not satisfy Robbins–Monro: :math:`\sum_i \gamma^2` diverges, so SGD
+    keeps jittering around a minimum instead of settling (plain gradient
+    descent, whose gradients carry no noise, is fine with it).
+
+    Examples
+    --------
+    >>> schedule = constant(0.1)
+    >>> schedule(1), schedule(1000), schedule.satisfies_robbins_monro
+    (0.1, 0.1, False)
+    """
+    return ConstantSchedule(rate)
+
+
+def polynomial_decay(initial_rate: float, beta: float, alpha: float) -> PolynomialDecaySchedule:
+    r"""The polynomial decay :math:`\gamma^{(i)} = \gamma^{(0)} / (1 + \beta i)^{\alpha}`.
+
+    Parameters
+    ----------
+    initial_rate : float
+        :math:`\gamma^{(0)} > 0`.
+    beta : float
+        :math:`\beta > 0`.
+    alpha : float
+        :math:`\alpha \ge 0`; Robbins–Monro holds iff :math:`0.5 < \alpha \le 1`.
+
+    Raises
+    ------
+    ValidationError
+        Non-positive ``initial_rate`` or ``beta``, negative ``alpha``.
+
+    Examples
+    --------
+    >>> schedule = polynomial_decay(0.1, beta=0.5, alpha=1.0)
+    >>> round(schedule(4), 6), schedule.satisfies_robbins_monro
+    (0.033333, True)
+    >>> print(schedule)
+    gamma_i = 0.1 / (1 + 0.5 i)^1; Robbins-Monro holds: sum of gamma_i diverges (alpha <= 1),
+    sum of gamma_i^2 converges (alpha > 0.5)
+    """
+    return PolynomialDecaySchedule(initial_rate, beta, alpha)
+
+
+def inverse_power(alpha: float) -> InversePowerSchedule:
+    r"""The guide's schedule :math:`\gamma^{(i)} = 1 / i^{\alpha}`.
+
+    Robbins–Monro holds iff :math:`0.5 < \alpha \le 1`: :math:`\sum 1/i^{\alpha}`
+    diverges for :math:`\alpha \le 1` and :math:`\sum 1/i^{2\alpha}` converges
+    for :math:`2\alpha > 1`.
+
+    Examples
+    --------
+    >>> inverse_power(0.75).satisfies_robbins_monro, inverse_power(0.5).satisfies_robbins_monro
+    (True, False)
+    >>> inverse_power(2.0).robbins_monro_reason
+    'fails: sum of gamma_i converges because alpha = 2 > 1'
+    """
+    return InversePowerSchedule(alpha)
