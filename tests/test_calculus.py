@@ -1,41 +1,29 @@
-"""Numerical and symbolic derivatives, and the Hessian convexity test."""
+"""Numerical derivatives, their agreement with symbolic ones, and the Hessian convexity test."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import sympy
-from hypothesis import given
-from hypothesis import strategies as st
 from scipy import optimize
 from scipy.differentiate import hessian as scipy_hessian
 from scipy.differentiate import jacobian as scipy_jacobian
 
 from mlequations._array import ArrayTypeError, NonFiniteError, ShapeError, ValidationError
 from mlequations.calculus import (
-    SymbolicDerivative,
     hessian_is_positive_semidefinite,
     is_convex,
     numerical_gradient,
     numerical_hessian,
-    symbolic_gradient,
-    symbolic_hessian,
 )
+from mlequations.symbolic import SymbolicDerivative, symbolic_gradient, symbolic_hessian
 
 GUIDE_EXPRESSION = "theta1**2 + 2*theta2**2 - theta3**2"
 GUIDE_VARIABLES = ["theta1", "theta2", "theta3"]
-# The guide's second computational graph: f1..f3 are (a + 2b)^2, f4 = log, evaluated at
-# [1, -2, 1]: g = log(f3(f1(t1, t2), f2(t2, t3))); its backward pass gives [-4/3, -8/3, 0].
-GRAPH_EXPRESSION = "log(((t1 + 2*t2)**2 + 2*(t2 + 2*t3)**2)**2)"
 
 
 def guide_function(theta):
     return theta[0] ** 2 + 2 * theta[1] ** 2 - theta[2] ** 2
-
-
-def graph_function(theta):
-    inner = (theta[0] + 2 * theta[1]) ** 2 + 2 * (theta[1] + 2 * theta[2]) ** 2
-    return np.log(inner**2)
 
 
 def smooth_function(x):
@@ -83,21 +71,6 @@ def test_guide_hessian_is_indefinite_so_not_convex():
     assert not is_convex(guide_function, points=[[1.0, -1.0, 1.0]])
     # The guide's simpler example theta1^2 + theta2^2 + theta3^2 is convex.
     assert is_convex("theta1**2 + theta2**2 + theta3**2", GUIDE_VARIABLES)
-
-
-def test_guide_computational_graph_example():
-    point = [1.0, -2.0, 1.0]
-    expected = [-4.0 / 3.0, -8.0 / 3.0, 0.0]
-    np.testing.assert_allclose(numerical_gradient(graph_function, point), expected, atol=1e-9)
-    symbolic = symbolic_gradient(GRAPH_EXPRESSION, ["t1", "t2", "t3"], at=point)
-    np.testing.assert_allclose(symbolic.value, expected, rtol=1e-14)
-    # Independent: SymPy's own diff, evaluated exactly.
-    t = sympy.symbols("t1 t2 t3")
-    exact = [
-        sympy.diff(sympy.sympify(GRAPH_EXPRESSION), s).subs(dict(zip(t, point, strict=True)))
-        for s in t
-    ]
-    assert [sympy.nsimplify(v) for v in exact] == [sympy.Rational(-4, 3), sympy.Rational(-8, 3), 0]
 
 
 # ------------------------------------------------------------------ numerical vs references
@@ -165,44 +138,6 @@ def test_symbolic_hessian_matches_sympy_and_numerical(rng):
     np.testing.assert_allclose(result(x), numerical_hessian(smooth_function, x), atol=1e-6)
     assert result.kind == "hessian"
     assert isinstance(result, SymbolicDerivative)
-
-
-def test_symbolic_accepts_sympy_objects_and_absent_variables():
-    x, y = sympy.symbols("x y", real=True)
-    result = symbolic_gradient(x**3, ["x", y], at=[2.0, 5.0])
-    assert result.variables == (x, y)
-    np.testing.assert_array_equal(result.value, [12.0, 0.0])
-    # Names such as "beta" or "gamma" are variables, not SymPy's special functions.
-    beta = symbolic_gradient("beta**2 * gamma", ["beta", "gamma"], at=[3.0, 2.0])
-    np.testing.assert_array_equal(beta.value, [12.0, 9.0])
-
-
-def _polynomial(data):
-    """A random polynomial in a, b, c and a bound on |f| over [-2, 2]^3."""
-    n_terms = data.draw(st.integers(1, 5))
-    coefficients = data.draw(st.lists(st.integers(-5, 5), min_size=n_terms, max_size=n_terms))
-    powers = data.draw(
-        st.lists(
-            st.tuples(st.integers(0, 3), st.integers(0, 3), st.integers(0, 3)),
-            min_size=n_terms,
-            max_size=n_terms,
-        )
-    )
-    a, b, c = sympy.symbols("a b c")
-    terms = [k * a**i * b**j * c**m for k, (i, j, m) in zip(coefficients, powers, strict=True)]
-    bound = 1.0 + sum(abs(k) * 2.0 ** sum(p) for k, p in zip(coefficients, powers, strict=True))
-    return sum(terms, sympy.S(0)), bound
-
-
-@given(data=st.data())
-def test_numerical_and_symbolic_gradients_agree_on_random_polynomials(data):
-    polynomial, bound = _polynomial(data)
-    point = np.asarray(data.draw(st.lists(st.floats(-2, 2), min_size=3, max_size=3)))
-    function = sympy.lambdify([sympy.symbols("a b c")], polynomial, "numpy")
-    symbolic = symbolic_gradient(polynomial, ["a", "b", "c"], at=point).value
-    numerical = numerical_gradient(lambda v: float(function(v)), point)
-    # Central differences: relative error ~1e-10 of the function's size, so ~1e-6 of the gradient.
-    np.testing.assert_allclose(numerical, symbolic, rtol=1e-6, atol=1e-9 * bound)
 
 
 # --------------------------------------------------------------------------- convexity
@@ -289,30 +224,6 @@ def test_numerical_errors_name_the_problem():
         numerical_gradient(guide_function, [1e8, 2.0, 3.0], eps=1e-12)
     with pytest.raises(ValueError, match="x must not be empty"):
         numerical_hessian(guide_function, [])
-
-
-def test_symbolic_errors_name_the_problem():
-    with pytest.raises(
-        ValidationError, match=r"expression uses \['c'\], which are not in variables"
-    ):
-        symbolic_gradient("a + b*c", ["a", "b"])
-    with pytest.raises(ValidationError, match=r"variables must be distinct, got \['a'\]"):
-        symbolic_gradient("a", ["a", "a"])
-    with pytest.raises(ValidationError, match="variables must be a non-empty list"):
-        symbolic_gradient("a", [])
-    with pytest.raises(ValidationError, match="variables must be names or SymPy symbols"):
-        symbolic_gradient("a", ["a b"])
-    with pytest.raises(ValidationError, match="could not be parsed"):
-        symbolic_gradient("a +* (", ["a"])
-    with pytest.raises(ArrayTypeError, match="scalar SymPy expression, got"):
-        symbolic_hessian(sympy.Matrix([1, 2]), ["a"])
-    with pytest.raises(ArrayTypeError, match=r"the gradient is not real at theta = \[1.0\]"):
-        symbolic_gradient("I * a**2", ["a"], at=[1.0])
-    result = symbolic_gradient("log(a)", ["a"])
-    with pytest.raises(NonFiniteError, match=r"the gradient is not finite at theta = \[0.0\]"):
-        result([0.0])
-    with pytest.raises(ShapeError, match=r"theta must have shape \(1,\)"):
-        result([1.0, 2.0])
 
 
 def test_convexity_errors_name_the_problem():

@@ -31,7 +31,7 @@ def test_show_prints_the_equation_and_its_example(capsys):
     entry = load_catalog()["kl-divergence"]
     assert entry.latex in out
     assert entry.explanation["en"] in out
-    assert "mlequations.information:kl_divergence" in out
+    assert "mlequations.divergences:kl_divergence" in out
 
 
 def test_check_passes_and_prints_a_table(capsys):

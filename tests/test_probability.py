@@ -1,17 +1,15 @@
-"""Layer 1 probability: Bayes' rule, joint tables, moments and distributions."""
+"""Layer 1 probability: Bayes' rule, total probability, joint tables and independence."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from scipy import integrate, special, stats
+from scipy import special
 from scipy.stats.contingency import expected_freq
-from sklearn.preprocessing import OneHotEncoder, label_binarize, normalize
+from sklearn.preprocessing import normalize
 
 from mlequations._array import (
     ArrayTypeError,
@@ -24,19 +22,10 @@ from mlequations._array import (
 from mlequations.probability import (
     bayes_posterior,
     bayes_theorem,
-    bernoulli_pmf,
-    categorical_pmf,
     chain_rule,
     conditional,
-    correlation,
-    covariance,
-    expectation,
-    expectation_continuous,
-    gaussian_log_pdf,
-    gaussian_pdf,
     is_independent,
     marginal,
-    one_hot,
     total_probability,
 )
 
@@ -74,12 +63,6 @@ def test_disease_test_examples(false_positive, expected):
     assert round(float(posterior), 4) == expected
     both = bayes_posterior([prevalence, 1 - prevalence], [sensitivity, false_positive])
     np.testing.assert_allclose(both, [exact, 1 - exact], rtol=1e-12)
-
-
-def test_guide_categorical_expectation():
-    assert float(expectation([0, 1, 2], [0.1, 0.2, 0.7], f=lambda x: x**2)) == pytest.approx(3.0)
-    reference = stats.rv_discrete(values=([0, 1, 2], [0.1, 0.2, 0.7])).expect(lambda x: x**2)
-    assert float(expectation([0, 1, 2], [0.1, 0.2, 0.7], f=np.square)) == pytest.approx(reference)
 
 
 def test_guide_joint_bernoulli_table():
@@ -237,199 +220,6 @@ def test_outer_products_are_independent(a, b):
     assert is_independent(joint / joint.sum(), atol=1e-12)
 
 
-# --------------------------------------------------------------------------- moments
-
-
-def test_expectation_matches_scipy_rv_discrete(rng):
-    values = rng.normal(size=5)
-    probs = random_simplex(rng, 5)
-    variable = stats.rv_discrete(values=(np.arange(5), probs))
-    assert float(expectation(values, probs)) == pytest.approx(
-        variable.expect(lambda k: values[k.astype(int)]), rel=1e-10
-    )
-    batch = random_simplex(rng, (3, 5))
-    np.testing.assert_allclose(expectation(values, batch, f=np.exp), batch @ np.exp(values))
-    np.testing.assert_allclose(expectation(values[:, None], batch.T, axis=0), batch @ values)
-
-
-def test_expectation_ignores_values_of_probability_zero():
-    def f(x):
-        return np.where(x > 0, x * 5.0, np.inf)  # not finite where the probability is 0
-
-    assert float(expectation([0.0, 1.0], [0.0, 1.0], f=f)) == 5.0
-    with pytest.raises(NonFiniteError, match=r"f\(values\) must be finite, got infinity"):
-        expectation([0.0, 1.0], [0.5, 0.5], f=f)
-
-
-@pytest.mark.parametrize(
-    ("values", "probs", "error", "message"),
-    [
-        ([1.0, 2.0], [0.5, 0.6], ProbabilityError, "probs must sum to 1 along axis -1, got 1.1"),
-        ([1.0, np.nan], [0.5, 0.5], NonFiniteError, "values must be finite, got NaN"),
-        ([1.0, 2.0, 3.0], [0.5, 0.5], ShapeError, "values and probs must broadcast"),
-        ([1.0, 2.0], [-0.5, 1.5], ProbabilityError, "non-negative probabilities, got -0.5"),
-    ],
-)
-def test_expectation_errors(values, probs, error, message):
-    with pytest.raises(error, match=message):
-        expectation(values, probs)
-
-
-def test_expectation_continuous_matches_scipy():
-    assert float(expectation_continuous(stats.norm(1, 2).pdf, lambda x: x**2)) == pytest.approx(
-        stats.norm.expect(lambda x: x**2, loc=1, scale=2), rel=1e-9
-    )
-    assert float(expectation_continuous(stats.expon.pdf, lower=0.0)) == pytest.approx(1.0)
-    uniform = expectation_continuous(lambda x: 0.5, np.exp, lower=0.0, upper=2.0)
-    assert float(uniform) == pytest.approx(integrate.quad(np.exp, 0, 2)[0] / 2, rel=1e-12)
-    assert float(uniform) == pytest.approx(math.expm1(2.0) / 2.0, rel=1e-12)
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "error", "message"),
-    [
-        ({"density": lambda x: 1.0, "lower": 0.0, "upper": 2.0}, ProbabilityError, "got 2"),
-        ({"density": "pdf"}, ArrayTypeError, "density must be a callable, got str"),
-        ({"density": stats.norm.pdf, "f": 3.0}, ArrayTypeError, "f must be a callable"),
-        ({"density": stats.norm.pdf, "lower": 1.0, "upper": 1.0}, ValidationError, "below"),
-    ],
-)
-def test_expectation_continuous_errors(kwargs, error, message):
-    with pytest.raises(error, match=message):
-        expectation_continuous(**kwargs)
-
-
-def test_covariance_and_correlation_match_numpy_and_scipy(rng):
-    x = rng.normal(size=40)
-    y = 0.5 * x + rng.normal(size=40)
-    assert float(covariance(x, y)) == pytest.approx(np.cov(x, y, bias=True)[0, 1], rel=1e-12)
-    assert float(correlation(x, y)) == pytest.approx(stats.pearsonr(x, y).statistic, rel=1e-12)
-    weights = random_simplex(rng, 40)
-    weighted = np.cov(x, y, aweights=weights, bias=True)
-    assert float(covariance(x, y, weights)) == pytest.approx(weighted[0, 1], rel=1e-12)
-    assert float(correlation(x, y, weights)) == pytest.approx(
-        weighted[0, 1] / np.sqrt(weighted[0, 0] * weighted[1, 1]), rel=1e-12
-    )
-    batch_x, batch_y = rng.normal(size=(2, 3, 10))
-    expected = [np.corrcoef(a, b)[0, 1] for a, b in zip(batch_x, batch_y, strict=True)]
-    np.testing.assert_allclose(correlation(batch_x, batch_y), expected, rtol=1e-12)
-    np.testing.assert_allclose(correlation(batch_x.T, batch_y.T, axis=0), expected, rtol=1e-12)
-
-
-@given(
-    hnp.arrays(np.float64, 8, elements=st.floats(-1e3, 1e3)),
-    hnp.arrays(np.float64, 8, elements=st.floats(-1e3, 1e3)),
-)
-def test_correlation_is_bounded_and_symmetric(x, y):
-    for values in (x, y):
-        assume(np.std(values) > 1e-6 * (1.0 + np.abs(values).max()))
-    rho = float(correlation(x, y))
-    assert -1.0 <= rho <= 1.0
-    assert rho == pytest.approx(float(correlation(y, x)), abs=1e-12)
-    assert float(covariance(x, x)) == pytest.approx(np.var(x), rel=1e-9, abs=1e-9)
-
-
-@pytest.mark.parametrize(
-    ("call", "error", "message"),
-    [
-        (lambda: correlation([1.0, 1.0, 1.0], [1.0, 2.0, 3.0]), ValidationError, "x has zero"),
-        (lambda: correlation([0.1, 0.1, 0.1], [1.0, 2.0, 3.0]), ValidationError, "x has zero"),
-        (lambda: correlation([1.0, 2.0], [3.0, 3.0]), ValidationError, "y has zero variance"),
-        (lambda: covariance([1.0, 2.0], [1.0, 2.0, 3.0]), ShapeError, "x and y must have"),
-        (lambda: covariance([], []), EmptyInputError, "x must not be empty"),
-        (lambda: covariance([1.0, 2.0], [1.0, 2.0], [0.2, 0.2]), ProbabilityError, "got 0.4"),
-        (lambda: covariance([1.0, np.inf], [1.0, 2.0]), NonFiniteError, "x must be finite"),
-    ],
-)
-def test_moment_errors(call, error, message):
-    with pytest.raises(error, match=message):
-        call()
-
-
-# --------------------------------------------------------------------------- distributions
-
-
-def test_gaussian_matches_scipy(rng):
-    x = rng.normal(size=20) * 3
-    mean = rng.normal(size=20)
-    var = rng.random(20) + 0.1
-    reference = stats.norm.pdf(x, loc=mean, scale=np.sqrt(var))
-    np.testing.assert_allclose(gaussian_pdf(x, mean, var), reference, rtol=1e-12)
-    np.testing.assert_allclose(
-        gaussian_log_pdf(x, mean, var), stats.norm.logpdf(x, mean, np.sqrt(var)), rtol=1e-12
-    )
-    assert float(gaussian_pdf(1e6)) == 0.0  # far tail underflows without a warning
-    assert float(gaussian_log_pdf(1e6)) == pytest.approx(stats.norm.logpdf(1e6), rel=1e-12)
-    assert float(gaussian_pdf(0.0, 0.0, 1e-300)) == pytest.approx(
-        stats.norm.pdf(0.0, scale=1e-150), rel=1e-12
-    )
-
-
-def test_bernoulli_and_categorical_match_scipy(rng):
-    p = rng.random(10)
-    x = (rng.random(10) < 0.5).astype(float)
-    np.testing.assert_allclose(bernoulli_pmf(x, p), stats.bernoulli.pmf(x, p), rtol=1e-12)
-    np.testing.assert_array_equal(bernoulli_pmf([0, 1], [0.0, 1.0]), [1.0, 1.0])
-    q = random_simplex(rng, (6, 4))
-    labels = rng.integers(0, 4, size=6)
-    codes = np.eye(4)[labels]
-    reference = [stats.multinomial.pmf(c, n=1, p=row) for c, row in zip(codes, q, strict=True)]
-    np.testing.assert_allclose(categorical_pmf(labels, q), reference, rtol=1e-12)
-    np.testing.assert_allclose(categorical_pmf(codes, q, encoding="one_hot"), reference)
-
-
-def test_one_hot_matches_scikit_learn(rng):
-    labels = rng.integers(0, 5, size=30)
-    expected = label_binarize(labels, classes=list(range(5)))
-    np.testing.assert_array_equal(one_hot(labels, 5), expected)
-    encoder = OneHotEncoder(categories=[list(range(5))], sparse_output=False)
-    np.testing.assert_array_equal(one_hot(labels, 5), encoder.fit_transform(labels[:, None]))
-    assert one_hot(labels, 5).dtype == np.float64
-    assert one_hot(np.asarray([[1.0, 2.0]], np.float32), 3).dtype == np.float32
-    assert one_hot([[0, 1], [1, 0]], 2).shape == (2, 2, 2)
-
-
-@given(hnp.arrays(np.int64, st.integers(1, 20), elements=st.integers(0, 6)))
-def test_one_hot_rows_sum_to_one_and_argmax_recovers_labels(labels):
-    codes = one_hot(labels, 7)
-    np.testing.assert_array_equal(codes.sum(axis=-1), 1.0)
-    np.testing.assert_array_equal(codes.argmax(axis=-1), labels)
-
-
-@pytest.mark.parametrize(
-    ("call", "error", "message"),
-    [
-        (
-            lambda: one_hot([0, 3], 3),
-            ValidationError,
-            r"labels must hold labels in \[0, 2\], got 3",
-        ),
-        (lambda: one_hot([-1, 0], 3), ValidationError, r"in \[0, 2\], got -1"),
-        (lambda: one_hot([0.5, 1], 3), ValidationError, "integer class labels, got 0.5"),
-        (lambda: one_hot([np.nan], 3), NonFiniteError, "labels must be finite, got NaN"),
-        (lambda: one_hot([], 3), EmptyInputError, "labels must not be empty"),
-        (lambda: one_hot([0], 0), ValidationError, "num_classes must be at least 1, got 0"),
-        (lambda: one_hot([0], 2.0), ArrayTypeError, "num_classes must be an integer, got float"),
-        (lambda: one_hot(["a"], 2), ArrayTypeError, "labels must be an array of real numbers"),
-        (lambda: bernoulli_pmf([0.5], 0.3), ValidationError, "x must be 0 or 1, got 0.5"),
-        (lambda: bernoulli_pmf([1], 1.5), ValidationError, r"p must lie in \[0.0, 1.0\]"),
-        (lambda: bernoulli_pmf([1], np.nan), NonFiniteError, "p must be finite, got NaN"),
-        (lambda: categorical_pmf([3], [0.2, 0.8]), ValidationError, r"x must hold labels"),
-        (lambda: categorical_pmf([1], [0.2, 0.7]), ProbabilityError, "q must sum to 1"),
-        (lambda: categorical_pmf([1, 1], [0.2, 0.8], "one_hot"), ValidationError, "one-hot"),
-        (lambda: categorical_pmf([1, 0, 0], [0.2, 0.8], "one_hot"), ShapeError, "length 2"),
-        (lambda: categorical_pmf([1], [0.2, 0.8], "onehot"), ValidationError, "encoding must"),
-        (lambda: categorical_pmf([0, 1], [[0.2, 0.8]] * 3), ShapeError, "broadcast"),
-        (lambda: gaussian_pdf(0.0, 0.0, 0.0), ValidationError, "var must be positive, got 0"),
-        (lambda: gaussian_pdf([np.inf], 0.0, 1.0), NonFiniteError, "x must be finite"),
-        (lambda: gaussian_pdf([0.0, 1.0], [0.0, 1.0, 2.0]), ShapeError, "x and mean and var"),
-    ],
-)
-def test_distribution_errors(call, error, message):
-    with pytest.raises(error, match=message):
-        call()
-
-
 # --------------------------------------------------------------------------- array API and dtypes
 
 CASES = {
@@ -439,14 +229,6 @@ CASES = {
     "marginal": (marginal, [GUIDE_TABLE], {"axis": 0}),
     "conditional": (conditional, [GUIDE_TABLE], {"given_axis": 1}),
     "chain_rule": (chain_rule, [[0.5, 0.5], [[0.9, 0.1], [0.2, 0.8]]], {}),
-    "expectation": (expectation, [[0.0, 1.0, 2.0], [0.1, 0.2, 0.7]], {"f": lambda x: x * x}),
-    "covariance": (covariance, [[1.0, 2.0, 4.0], [1.0, 3.0, 2.0]], {}),
-    "correlation": (correlation, [[1.0, 2.0, 4.0], [1.0, 3.0, 2.0], [0.2, 0.3, 0.5]], {}),
-    "gaussian_pdf": (gaussian_pdf, [[0.5, -1.0], [0.0, 1.0], [2.0, 0.5]], {}),
-    "gaussian_log_pdf": (gaussian_log_pdf, [[0.5, -1.0], [0.0, 1.0], [2.0, 0.5]], {}),
-    "bernoulli_pmf": (bernoulli_pmf, [[0.0, 1.0], [0.45, 0.3]], {}),
-    "categorical_pmf": (categorical_pmf, [[2.0, 0.0], [0.1, 0.2, 0.7]], {}),
-    "one_hot": (one_hot, [[2.0, 0.0, 1.0]], {"num_classes": 3}),
 }
 
 
@@ -468,13 +250,6 @@ def test_float32_stays_float32(name):
     np.testing.assert_allclose(result, expected, rtol=1e-5, atol=1e-6)
 
 
-def test_integer_outcomes_do_not_upcast_float32_parameters():
-    q = np.asarray([0.1, 0.2, 0.7], dtype=np.float32)
-    assert categorical_pmf(np.asarray([2, 0]), q).dtype == np.float32
-    assert bernoulli_pmf(np.asarray([1, 0]), np.float32(0.3)).dtype == np.float32
-    assert bernoulli_pmf(np.asarray([1.0, 0.0], np.float32), 0.3).dtype == np.float32
-
-
 def test_is_independent_runs_on_every_backend(backend):
     assert is_independent(backend.asarray(np.outer([0.2, 0.8], [0.3, 0.7]))) is True
     assert is_independent(backend.asarray(GUIDE_TABLE)) is False
@@ -491,13 +266,8 @@ def test_gradcheck_on_unconstrained_inputs(torch):
         return values.requires_grad_()
 
     checks = [
-        (lambda x, m, v: gaussian_pdf(x, m, v), (tensor(4), tensor(4), tensor(4))),
-        (lambda x, m, v: gaussian_log_pdf(x, m, v), (tensor(4), tensor(4), tensor(4))),
-        (lambda x, y: covariance(x, y), (tensor(6), tensor(6))),
-        (lambda x, y: correlation(x, y), (tensor(6), tensor(6))),
         (lambda lik: bayes_posterior(torch.tensor([0.2, 0.3, 0.5]), lik), (tensor(3),)),
         (lambda lik: bayes_theorem(lik, 0.1, 0.5), (tensor(3, low=0.5),)),
-        (lambda v: expectation(v, torch.tensor([0.2, 0.8]), f=torch.sin), (tensor(2),)),
     ]
     for function, inputs in checks:
         assert torch.autograd.gradcheck(function, inputs)
@@ -508,19 +278,6 @@ def test_gradients_with_respect_to_probabilities(torch):
     likelihood = torch.tensor([0.9, 0.4, 0.1], dtype=torch.float64)
     total_probability(prior, likelihood).backward()
     torch.testing.assert_close(prior.grad, likelihood)  # dP(B)/dP(A_i) = P(B|A_i)
-
-    probs = torch.tensor([0.1, 0.2, 0.7], dtype=torch.float64, requires_grad=True)
-    values = torch.tensor([0.0, 1.0, 2.0], dtype=torch.float64)
-    expectation(values, probs, f=lambda v: v**2).backward()
-    torch.testing.assert_close(probs.grad, values**2)
-
-    p = torch.tensor([0.3, 0.6], dtype=torch.float64, requires_grad=True)
-    bernoulli_pmf(torch.tensor([1.0, 0.0]), p).sum().backward()
-    torch.testing.assert_close(p.grad, torch.tensor([1.0, -1.0], dtype=torch.float64))
-
-    q = torch.tensor([0.1, 0.2, 0.7], dtype=torch.float64, requires_grad=True)
-    categorical_pmf(torch.tensor([2, 0]), q).sum().backward()
-    torch.testing.assert_close(q.grad, torch.tensor([1.0, 0.0, 1.0], dtype=torch.float64))
 
     first = torch.tensor([0.5, 0.5], dtype=torch.float64, requires_grad=True)
     given_first = torch.tensor([[0.9, 0.1], [0.2, 0.8]], dtype=torch.float64)

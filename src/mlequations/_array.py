@@ -36,14 +36,18 @@ __all__ = [
     "array_namespace",
     "as_array",
     "as_arrays",
+    "as_vector",
+    "broadcast_together",
     "check_finite",
     "check_in_range",
+    "check_matrix",
     "check_nonempty",
     "check_nonnegative",
     "check_positive",
     "check_probability",
     "check_same_shape",
     "erf",
+    "first_where",
     "float_dtype",
     "is_numpy_namespace",
     "native",
@@ -228,6 +232,29 @@ def to_numpy(x: Any) -> np.ndarray:
         return np.asarray(x)
 
 
+def as_vector(value: Any, name: str) -> np.ndarray:
+    """Copy ``value`` to a finite, non-empty 1-D NumPy vector (for NumPy-only iterations).
+
+    Converted as by :func:`as_array` (lists and integers become float64,
+    float32 stays float32), then copied, so the caller may modify it freely.
+
+    Examples
+    --------
+    >>> as_vector([1, 2], "x")
+    array([1., 2.])
+    >>> as_vector([[1.0, 2.0]], "x")
+    Traceback (most recent call last):
+    ...
+    mlequations._array.ShapeError: x must be a 1-D vector, got shape (1, 2)
+    """
+    vector = np.array(to_numpy(as_array(value, name)), copy=True)
+    if vector.ndim != 1:
+        raise ShapeError(f"{name} must be a 1-D vector, got shape {vector.shape}")
+    check_nonempty(vector, name)
+    check_finite(vector, name, np)
+    return vector
+
+
 # --------------------------------------------------------------------------- checks
 
 
@@ -291,12 +318,65 @@ def check_in_range(
         raise ValidationError(f"{name} must lie in {interval}, got {_describe(bad)}")
 
 
+def check_matrix(A: Any, name: str, *, square: bool = False, stacked: bool = True) -> None:
+    """Raise :class:`ShapeError` unless ``A`` is a matrix (square if ``square``).
+
+    With ``stacked`` (the default) a leading batch ``(..., m, n)`` is allowed;
+    without it ``A`` must be exactly 2-D.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_matrix(np.ones((2, 3)), "A", square=True)
+    Traceback (most recent call last):
+    ...
+    mlequations._array.ShapeError: A must be square, got shape (2, 3)
+    """
+    if A.ndim < 2 or (not stacked and A.ndim != 2):
+        wanted = "a matrix (..., m, n)" if stacked else "a 2-D matrix"
+        raise ShapeError(f"{name} must be {wanted}, got shape {tuple(A.shape)}")
+    if square and A.shape[-1] != A.shape[-2]:
+        raise ShapeError(f"{name} must be square, got shape {tuple(A.shape)}")
+
+
 def check_same_shape(a: Any, b: Any, name_a: str, name_b: str) -> None:
     """Raise :class:`ShapeError` unless ``a`` and ``b`` have the same shape."""
     if tuple(a.shape) != tuple(b.shape):
         raise ShapeError(
             f"{name_a} and {name_b} must have the same shape, got {_shape(a)} and {_shape(b)}"
         )
+
+
+def broadcast_together(arrays: Sequence[Any], names: Sequence[str], xp: Any) -> list[Any]:
+    """Broadcast ``arrays`` to one shape, or raise a :class:`ShapeError` naming them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> [a.shape for a in broadcast_together((np.ones(3), np.ones((2, 1))), "ab", np)]
+    [(2, 3), (2, 3)]
+    """
+    shapes = [tuple(int(d) for d in a.shape) for a in arrays]
+    try:
+        target = np.broadcast_shapes(*shapes)
+    except ValueError:
+        listed = " and ".join(f"{n} {s}" for n, s in zip(names, shapes, strict=True))
+        raise ShapeError(f"{' and '.join(names)} must broadcast together, got {listed}") from None
+    return [a if tuple(a.shape) == target else xp.broadcast_to(a, target) for a in arrays]
+
+
+def first_where(values: Any, mask: Any, xp: Any) -> float:
+    """The first element of ``values`` where ``mask`` is true, as a float (for error messages).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> first_where(np.asarray([0.5, -2.0, -3.0]), np.asarray([False, True, True]), np)
+    -2.0
+    """
+    flat_mask = xp.astype(xp.reshape(mask, (-1,)), xp.int8)
+    index = int(xp.argmax(flat_mask))
+    return float(xp.reshape(values, (-1,))[index])
 
 
 def check_probability(

@@ -1,12 +1,16 @@
-r"""Layer 1: information theory — entropy, divergences, mutual information.
+r"""Layer 1: information theory — the uncertainty of distributions.
+
+Entropy, binary, joint and conditional entropy, mutual information and the
+information gain of a split. Divergences that compare two distributions
+(cross-entropy, KL) live in :mod:`mlequations.divergences`, which builds on the
+helpers here.
 
 Every function works on NumPy, PyTorch and any other array-API array and
 returns the caller's kind. Results are in nats (natural logarithm) unless
 ``base`` is given: ``base=2`` gives bits. The convention :math:`0 \log 0 = 0`
 holds everywhere, so impossible outcomes contribute nothing and no warning is
-raised; a divergence is ``+inf`` where ``q = 0 < p``. Quantities that are
-non-negative in exact arithmetic are clipped at 0, so round-off never
-produces a value such as ``-1e-17`` (or ``-0.0``).
+raised. Quantities that are non-negative in exact arithmetic are clipped at 0,
+so round-off never produces a value such as ``-1e-17`` (or ``-0.0``).
 """
 
 from __future__ import annotations
@@ -14,8 +18,6 @@ from __future__ import annotations
 import math
 import numbers
 from typing import Any
-
-import numpy as np
 
 from mlequations._array import (
     ArrayTypeError,
@@ -25,7 +27,6 @@ from mlequations._array import (
     check_finite,
     check_in_range,
     check_nonempty,
-    check_positive,
     check_probability,
     check_same_shape,
     normalize_axis,
@@ -35,17 +36,15 @@ from mlequations._array import (
 __all__ = [
     "binary_entropy",
     "conditional_entropy",
-    "cross_entropy",
     "entropy",
-    "gaussian_kl_divergence",
     "information_gain",
     "joint_entropy",
-    "kl_divergence",
     "mutual_information",
 ]
 
 
 # --------------------------------------------------------------------------- helpers
+# Shared with mlequations.divergences, which imports them (never the other way).
 
 
 def _log_of_base(base: float | None) -> float:
@@ -257,168 +256,6 @@ def conditional_entropy(joint: Any, given_axis: int, base: float | None = None) 
     # P(y | x) <= 1 exactly, so every term is <= 0; rows with P(x) = 0 are all zeros.
     conditional = joint / xp.where(marginal > 0, marginal, xp.ones_like(marginal))
     return _finish(-xp.sum(xlogy(joint, conditional, xp)), scale, xp)
-
-
-# --------------------------------------------------------------------------- divergences
-
-
-def _check_pair(p: Any, q: Any, xp: Any, axis: int) -> None:
-    check_same_shape(p, q, "p", "q")
-    _check_distribution(p, "p", xp, axis)
-    _check_distribution(q, "q", xp, axis)
-
-
-def cross_entropy(p: Any, q: Any, base: float | None = None, axis: int = -1) -> Any:
-    r"""Cross-entropy of ``q`` relative to ``p``: the cost of coding ``P`` with ``Q``'s code.
-
-    .. math::
-
-        H(P, Q) = -\sum_x P(x) \log Q(x) = H(P) + D_{KL}(P \,\|\, Q)
-
-    Parameters
-    ----------
-    p, q : array_like
-        Distributions of the same shape, each summing to 1 along ``axis``.
-        ``p`` is the true distribution (e.g. one-hot labels), ``q`` the model's.
-    base : float, optional
-        Logarithm base; ``None`` gives nats, ``2`` gives bits.
-    axis : int, default -1
-        Axis holding the outcomes; the others are a batch.
-
-    Returns
-    -------
-    array
-        :math:`\ge H(P)`; ``+inf`` where some :math:`Q(x) = 0 < P(x)`.
-
-    Raises
-    ------
-    ProbabilityError, ShapeError, EmptyInputError
-        If either is not a distribution, or the shapes differ.
-
-    Examples
-    --------
-    >>> round(float(cross_entropy([0.0, 1.0, 0.0], [0.2, 0.7, 0.1])), 4)  # -ln 0.7
-    0.3567
-    >>> float(cross_entropy([0.5, 0.5], [1.0, 0.0]))
-    inf
-    """
-    scale = _log_of_base(base)
-    xp, p, q = as_arrays(p, q, names=("p", "q"))
-    _check_pair(p, q, xp, axis)
-    return _finish(-xp.sum(xlogy(p, q, xp), axis=axis), scale, xp)
-
-
-def kl_divergence(p: Any, q: Any, base: float | None = None, axis: int = -1) -> Any:
-    r"""Kullback–Leibler divergence (relative entropy) of ``P`` from ``Q``.
-
-    .. math::
-
-        D_{KL}(P \,\|\, Q) = \sum_x P(x) \log \frac{P(x)}{Q(x)}
-
-    Terms with :math:`P(x) = 0` are 0 (whatever :math:`Q(x)` is); a term with
-    :math:`Q(x) = 0 < P(x)` is ``+inf``. Each term is computed as
-    :math:`P \log(P/Q)`, so nearly equal distributions keep full relative accuracy.
-
-    Parameters
-    ----------
-    p, q : array_like
-        Distributions of the same shape, each summing to 1 along ``axis``.
-    base : float, optional
-        Logarithm base; ``None`` gives nats, ``2`` gives bits.
-    axis : int, default -1
-        Axis holding the outcomes; the others are a batch.
-
-    Returns
-    -------
-    array
-        :math:`\ge 0`, exactly 0 when ``p`` equals ``q``. Not symmetric.
-
-    Raises
-    ------
-    ProbabilityError, ShapeError, EmptyInputError
-        If either is not a distribution, or the shapes differ.
-
-    Examples
-    --------
-    >>> round(float(kl_divergence([0.7, 0.3], [0.5, 0.5])), 4)
-    0.0823
-    >>> float(kl_divergence([0.5, 0.5], [1.0, 0.0]))
-    inf
-    """
-    scale = _log_of_base(base)
-    xp, p, q = as_arrays(p, q, names=("p", "q"))
-    _check_pair(p, q, xp, axis)
-    terms = p * _log_ratio(p, q, xp)
-    terms = xp.where((p > 0) & (q == 0), xp.full_like(terms, math.inf), terms)
-    return _finish(xp.sum(terms, axis=axis), scale, xp)
-
-
-def gaussian_kl_divergence(
-    mu_p: Any, var_p: Any, mu_q: Any, var_q: Any, axis: int | tuple[int, ...] | None = None
-) -> Any:
-    r"""KL divergence between two normal distributions in closed form (nats).
-
-    .. math::
-
-        D_{KL}\big(\mathcal N(\mu_p, \sigma_p^2) \,\|\, \mathcal N(\mu_q, \sigma_q^2)\big)
-        = \frac12 \left( \frac{\sigma_p^2 + (\mu_p - \mu_q)^2}{\sigma_q^2}
-          - 1 - \log \frac{\sigma_p^2}{\sigma_q^2} \right)
-
-    This is the regulariser of a VAE's ELBO with :math:`\mu_q = 0, \sigma_q^2 = 1`.
-    The arguments broadcast together; each element is one independent coordinate
-    of a diagonal Gaussian, and summing over coordinates gives the full KL.
-
-    Parameters
-    ----------
-    mu_p, var_p, mu_q, var_q : array_like
-        Means (finite) and variances (finite, positive), broadcastable together.
-    axis : int or tuple of int, optional
-        Axes to sum over (e.g. the latent dimension). ``None`` (default) returns the
-        elementwise divergences without summing.
-
-    Returns
-    -------
-    array
-        :math:`\ge 0`, exactly 0 where both Gaussians agree.
-
-    Raises
-    ------
-    NonFiniteError, ValidationError, ShapeError
-        If an argument is NaN/infinite, a variance is not positive, or the shapes
-        do not broadcast.
-
-    Examples
-    --------
-    >>> round(float(gaussian_kl_divergence(1.0, 0.5, 0.0, 1.0)), 4)
-    0.5966
-    >>> round(float(gaussian_kl_divergence([1.0, 0.0], [0.5, 1.0], 0.0, 1.0, axis=-1)), 4)
-    0.5966
-    """
-    names = ("mu_p", "var_p", "mu_q", "var_q")
-    xp, mu_p, var_p, mu_q, var_q = as_arrays(mu_p, var_p, mu_q, var_q, names=names)
-    arrays = (mu_p, var_p, mu_q, var_q)
-    for name, array in zip(names, arrays, strict=True):
-        check_finite(array, name, xp)
-        if name.startswith("var"):
-            check_positive(array, name, xp)
-    shapes = [tuple(int(d) for d in a.shape) for a in arrays]
-    try:
-        shape = np.broadcast_shapes(*shapes)
-    except ValueError as error:
-        raise ShapeError(
-            f"mu_p, var_p, mu_q and var_q must broadcast together, got shapes {shapes}"
-        ) from error
-    # Near var_p = var_q, r - 1 - log r cancels; log1p of the relative change does not.
-    near = xp.abs(var_p - var_q) < 0.5 * var_q
-    change = xp.where(near, (var_p - var_q) / var_q, xp.zeros_like(var_p * var_q))
-    far = var_p / var_q - 1 - (xp.log(var_p) - xp.log(var_q))
-    variance_term = xp.where(near, change - xp.log1p(change), far)
-    divergence = 0.5 * (variance_term + (mu_p - mu_q) ** 2 / var_q)
-    if axis is not None:
-        axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
-        axes = tuple(normalize_axis(a, len(shape)) for a in axes)
-        divergence = xp.sum(divergence, axis=axes)
-    return _finish(divergence, 1.0, xp)
 
 
 # --------------------------------------------------------------------------- dependence

@@ -1,18 +1,18 @@
-r"""Gradient descent, stochastic gradient descent and the perceptron update.
+r"""Gradient descent and stochastic gradient descent, run to the end.
 
-The update rules themselves (:func:`gradient_descent_step`,
-:func:`stochastic_gradient_step`, :func:`perceptron_update`) are array
-functions: they accept NumPy, PyTorch or any array-API array and return the
-caller's kind. The optimisers (:func:`gradient_descent`,
-:func:`stochastic_gradient_descent`) iterate Python callables and are
-**NumPy only**; they record the whole trajectory in an
-:class:`OptimizationResult`.
+The optimisers (:func:`gradient_descent`, :func:`stochastic_gradient_descent`)
+iterate Python callables and are **NumPy only**; they record the whole
+trajectory in an :class:`OptimizationResult`.
 
 When an iterate, a gradient or the loss stops being finite (typically because
 the learning rate is too large and the iterates blow up), the optimisers raise
 :class:`DivergenceError` naming the step instead of returning NaN.
 
-The learning-rate schedules of :mod:`mlequations.schedules` are re-exported here.
+For convenience this module re-exports the single-step update rules of
+:mod:`mlequations.updates` (:func:`gradient_descent_step`,
+:func:`stochastic_gradient_step`, :func:`perceptron_update`,
+:func:`polynomial_decay_rate`), which work on any array-API array, and the
+learning-rate schedules of :mod:`mlequations.schedules`.
 """
 
 from __future__ import annotations
@@ -30,23 +30,28 @@ from mlequations._array import (
     NonFiniteError,
     ShapeError,
     ValidationError,
-    as_array,
-    as_arrays,
-    check_finite,
-    check_nonempty,
-    check_positive,
+    as_vector,
     to_numpy,
 )
 from mlequations.schedules import (
     ConstantSchedule,
     InversePowerSchedule,
     PolynomialDecaySchedule,
+    _count,
+    _positive,
     constant,
     inverse_power,
     polynomial_decay,
+)
+from mlequations.updates import (
+    gradient_descent_step,
+    perceptron_update,
     polynomial_decay_rate,
+    stochastic_gradient_step,
 )
 
+# The update rules and schedules are re-exported from mlequations.updates and
+# mlequations.schedules, so ``from mlequations.optimize import ...`` finds them.
 __all__ = [
     "ConstantSchedule",
     "DivergenceError",
@@ -74,185 +79,6 @@ class DivergenceError(NonFiniteError, FloatingPointError):
     ``FloatingPointError``; the message names the step. The usual cure is a
     smaller learning rate.
     """
-
-
-# --------------------------------------------------------------------------- update rules
-
-
-def _scalar_rate(xp: Any, rate: Any) -> None:
-    if rate.ndim != 0:
-        raise ShapeError(f"learning_rate must be a scalar, got shape {tuple(rate.shape)}")
-    check_finite(rate, "learning_rate", xp)
-    check_positive(rate, "learning_rate", xp)
-
-
-def gradient_descent_step(theta: Any, gradient: Any, learning_rate: Any) -> Any:
-    r"""One gradient-descent update.
-
-    .. math::
-
-        \theta^{(i+1)} = \theta^{(i)} - \gamma \nabla g(\theta^{(i)})
-
-    Parameters
-    ----------
-    theta, gradient : array_like of the same shape
-    learning_rate : float
-        :math:`\gamma > 0`.
-
-    Returns
-    -------
-    array
-        The new parameters, in the namespace and dtype of ``theta``.
-
-    Raises
-    ------
-    ShapeError
-        ``gradient`` and ``theta`` differ in shape, or ``learning_rate`` is not a scalar.
-    NonFiniteError, ValidationError
-        NaN/inf values, or a learning rate that is not positive.
-
-    Examples
-    --------
-    >>> gradient_descent_step([1.0, 2.0], [2.0, -4.0], 0.25)
-    array([0.5, 3. ])
-    """
-    xp, theta, gradient, rate = as_arrays(
-        theta, gradient, learning_rate, names=("theta", "gradient", "learning_rate")
-    )
-    if tuple(theta.shape) != tuple(gradient.shape):
-        raise ShapeError(
-            f"gradient must have the shape of theta {tuple(theta.shape)}, "
-            f"got {tuple(gradient.shape)}"
-        )
-    check_finite(gradient, "gradient", xp)
-    _scalar_rate(xp, rate)
-    return theta - rate * gradient
-
-
-def stochastic_gradient_step(theta: Any, sample_gradients: Any, learning_rate: Any) -> Any:
-    r"""One minibatch SGD update: step along the mean of the samples' gradients.
-
-    .. math::
-
-        \theta^{(i+1)} = \theta^{(i)} - \frac{\gamma^{(i)}}{|S^{(i)}|}
-        \sum_{n \in S^{(i)}} \nabla g_n(\theta^{(i)})
-
-    Parameters
-    ----------
-    theta : array_like
-        Current parameters, any shape.
-    sample_gradients : array_like, shape (S, *theta.shape)
-        One gradient :math:`\nabla g_n(\theta)` per sample of the minibatch.
-    learning_rate : float
-        :math:`\gamma^{(i)} > 0`.
-
-    Returns
-    -------
-    array
-        The new parameters, in the namespace and dtype of ``theta``.
-
-    Raises
-    ------
-    ShapeError, EmptyInputError, NonFiniteError, ValidationError
-
-    Examples
-    --------
-    >>> stochastic_gradient_step([1.0, 2.0], [[1.0, 0.0], [3.0, 2.0]], 0.5)
-    array([0. , 1.5])
-    """
-    xp, theta, gradients, rate = as_arrays(
-        theta,
-        sample_gradients,
-        learning_rate,
-        names=("theta", "sample_gradients", "learning_rate"),
-    )
-    if tuple(gradients.shape[1:]) != tuple(theta.shape) or gradients.ndim != theta.ndim + 1:
-        raise ShapeError(
-            f"sample_gradients must have shape (S, *{tuple(theta.shape)}), "
-            f"got {tuple(gradients.shape)}"
-        )
-    check_nonempty(gradients, "sample_gradients")
-    check_finite(gradients, "sample_gradients", xp)
-    _scalar_rate(xp, rate)
-    return theta - rate * xp.mean(gradients, axis=0)
-
-
-def perceptron_update(theta: Any, u: Any, t: Any, learning_rate: Any) -> Any:
-    r"""One SGD step of the perceptron: the hinge-at-zero loss with labels 0/1.
-
-    With :math:`t^{\pm} = 2t - 1` and the margin :math:`y = t^{\pm}\,\theta^T u`,
-    the loss :math:`\ell(y) = \max(0, -y)` has gradient :math:`-t^{\pm} u` on a
-    mistake (:math:`y \le 0`) and 0 otherwise, so
-
-    .. math::
-
-        \theta \leftarrow \theta + \gamma\, t^{\pm} u \; \mathbb{1}(t^{\pm}\theta^T u \le 0)
-        = \theta + \gamma\,\bigl(t - \mathrm{step}(\theta^T u)\bigr)\, u
-
-    A point exactly on the boundary (:math:`\theta^T u = 0`) counts as a
-    mistake, so learning can start from :math:`\theta = 0`. A minibatch
-    (``u`` of shape (S, d), ``t`` of shape (S,)) averages the gradients.
-
-    Parameters
-    ----------
-    theta : array_like, shape (d,) or ()
-        The weights; a scalar is a single feature.
-    u : array_like, shape (d,) or (S, d)  (() or (S,) for scalar ``theta``)
-        Feature vector(s) :math:`u(x)`.
-    t : array_like, shape () or (S,)
-        Labels in {0, 1}.
-    learning_rate : float
-        :math:`\gamma > 0`.
-
-    Returns
-    -------
-    array
-        The updated weights, like ``theta``.
-
-    Raises
-    ------
-    ShapeError
-        Shapes that do not fit together.
-    ValidationError
-        Labels other than 0 and 1, a non-positive learning rate, NaN/inf.
-
-    Examples
-    --------
-    The guide's example (learning rate 0.1): :math:`\theta = -1`, first the
-    point :math:`x = 2.1` with label 1, then :math:`x = -1.5` with label 0:
-
-    >>> theta = perceptron_update(-1.0, 2.1, 1, 0.1)
-    >>> round(float(theta), 4)
-    -0.79
-    >>> round(float(perceptron_update(theta, -1.5, 0, 0.1)), 4)
-    -0.64
-    """
-    xp, theta, u, t, rate = as_arrays(
-        theta, u, t, learning_rate, names=("theta", "u", "t", "learning_rate")
-    )
-    if theta.ndim > 1:
-        raise ShapeError(f"theta must be a vector or a scalar, got shape {tuple(theta.shape)}")
-    batched = u.ndim == theta.ndim + 1
-    if tuple(u.shape[batched:]) != tuple(theta.shape) or tuple(t.shape) != tuple(u.shape[:batched]):
-        raise ShapeError(
-            f"u must have shape {tuple(theta.shape)} (or (S, *{tuple(theta.shape)})) and t "
-            f"one label per row of u, got u {tuple(u.shape)} and t {tuple(t.shape)}"
-        )
-    for value, name in ((theta, "theta"), (u, "u")):
-        check_finite(value, name, xp)
-    if not bool(xp.all((t == 0) | (t == 1))):
-        raise ValidationError("t must hold labels 0 or 1 (for ±1 labels pass (t + 1) / 2)")
-    _scalar_rate(xp, rate)
-    signs = 2.0 * t - 1.0
-    scores = theta * u if theta.ndim == 0 else xp.sum(theta * u, axis=-1)
-    weights = signs * xp.astype(signs * scores <= 0, theta.dtype)
-    if theta.ndim == 1:
-        weights = xp.expand_dims(weights, axis=-1)
-    update = weights * u
-    if batched:
-        check_nonempty(u, "u")
-        update = xp.mean(update, axis=0)
-    return theta + rate * update
 
 
 # --------------------------------------------------------------------------- optimisers
@@ -289,19 +115,9 @@ class OptimizationResult:
     batch_sizes: np.ndarray | None = None
 
 
-def _count(value: Any, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ArrayTypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < minimum:
-        raise ValidationError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
-
-
 def _as_schedule(learning_rate: Any, name: str) -> Schedule:
     if isinstance(learning_rate, numbers.Real) and not isinstance(learning_rate, bool):
-        if not (math.isfinite(learning_rate) and learning_rate > 0):
-            raise ValidationError(f"{name} must be positive and finite, got {learning_rate}")
-        return ConstantSchedule(float(learning_rate))
+        return ConstantSchedule(_positive(learning_rate, name))
     if callable(learning_rate):
         return learning_rate
     raise ArrayTypeError(
@@ -314,11 +130,7 @@ class _Run:
     """The iterate, its history and the checks shared by both optimisers."""
 
     def __init__(self, theta0: Any, loss: Callable[[np.ndarray], Any] | None, method: str):
-        theta = np.array(to_numpy(as_array(theta0, "theta0")), copy=True)
-        if theta.ndim != 1:
-            raise ShapeError(f"theta0 must be a 1-D vector, got shape {theta.shape}")
-        check_nonempty(theta, "theta0")
-        check_finite(theta, "theta0", np)
+        theta = as_vector(theta0, "theta0")
         self.theta, self.loss, self.method = theta, loss, method
         self.trajectory, self.rates, self.batch_sizes = [theta.copy()], [], []
         self.losses = None if loss is None else [self._loss(0)]

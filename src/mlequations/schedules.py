@@ -12,9 +12,10 @@ stationary point despite its noisy gradients:
     \sum_{i=1}^{\infty} \left(\gamma^{(i)}\right)^2 < \infty
 
 The first sum keeps the steps long enough to reach any point; the second makes
-the noise they carry die out. :func:`polynomial_decay_rate` is the formula
-itself on arrays (any array-API library); the schedules are plain Python and
-re-exported by :mod:`mlequations.optimize`.
+the noise they carry die out. The schedules are plain Python and re-exported
+by :mod:`mlequations.optimize`. The formula of :func:`polynomial_decay` on
+arrays (any array-API library), :func:`~mlequations.updates.polynomial_decay_rate`,
+lives in :mod:`mlequations.updates` and is re-exported here.
 """
 
 from __future__ import annotations
@@ -24,14 +25,8 @@ import numbers
 from dataclasses import dataclass
 from typing import Any
 
-from mlequations._array import (
-    ArrayTypeError,
-    ValidationError,
-    as_arrays,
-    check_finite,
-    check_nonnegative,
-    check_positive,
-)
+from mlequations._array import ArrayTypeError, ValidationError
+from mlequations.updates import polynomial_decay_rate
 
 __all__ = [
     "ConstantSchedule",
@@ -40,69 +35,25 @@ __all__ = [
     "constant",
     "inverse_power",
     "polynomial_decay",
-    "polynomial_decay_rate",
+    "polynomial_decay_rate",  # re-exported from mlequations.updates
 ]
 
 
-def polynomial_decay_rate(step: Any, initial_rate: Any, beta: Any, alpha: Any) -> Any:
-    r"""The polynomially decaying learning rate of step :math:`i`.
-
-    .. math::
-
-        \gamma^{(i)} = \frac{\gamma^{(0)}}{(1 + \beta i)^{\alpha}}
-
-    With :math:`\beta > 0` it satisfies the Robbins–Monro conditions exactly
-    when :math:`0.5 < \alpha \le 1`. Works on any array-API array and
-    broadcasts its arguments; step 0 gives :math:`\gamma^{(0)}`.
-
-    Parameters
-    ----------
-    step : array_like
-        Step numbers :math:`i \ge 0`.
-    initial_rate : array_like
-        :math:`\gamma^{(0)} > 0`.
-    beta : array_like
-        Decay speed :math:`\beta \ge 0` (0 gives a constant rate).
-    alpha : array_like
-        Decay exponent :math:`\alpha \ge 0`.
-
-    Returns
-    -------
-    array
-        :math:`\gamma^{(i)}`, broadcast over the arguments, in their floating dtype.
-
-    Raises
-    ------
-    ValidationError
-        Negative steps, ``beta`` or ``alpha``, a non-positive ``initial_rate``, or NaN/inf.
-
-    Examples
-    --------
-    >>> float(polynomial_decay_rate(4, initial_rate=0.1, beta=0.5, alpha=1.0))
-    0.0333333333
-    """
-    xp, step, initial_rate, beta, alpha = as_arrays(
-        step, initial_rate, beta, alpha, names=("step", "initial_rate", "beta", "alpha")
-    )
-    for value, name in ((step, "step"), (initial_rate, "initial_rate"), (beta, "beta")):
-        check_finite(value, name, xp)
-    check_finite(alpha, "alpha", xp)
-    check_nonnegative(step, "step", xp)
-    check_positive(initial_rate, "initial_rate", xp)
-    check_nonnegative(beta, "beta", xp)
-    check_nonnegative(alpha, "alpha", xp)
-    return initial_rate / (1.0 + beta * step) ** alpha
+def _count(value: Any, name: str, minimum: int, hint: str = "") -> int:
+    """An integer ``value >= minimum`` (a step or a number of steps, samples, epochs)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ArrayTypeError(f"{name} must be an integer, got {type(value).__name__}")
+    if value < minimum:
+        raise ValidationError(f"{name} must be >= {minimum}{hint}, got {value}")
+    return int(value)
 
 
 def _check_step(step: Any) -> int:
-    if isinstance(step, bool) or not isinstance(step, numbers.Integral):
-        raise ArrayTypeError(f"step must be an integer, got {type(step).__name__}")
-    if step < 1:
-        raise ValidationError(f"step must be >= 1 (steps are counted from 1), got {step}")
-    return int(step)
+    return _count(step, "step", 1, " (steps are counted from 1)")
 
 
 def _positive(value: Any, name: str) -> float:
+    """A finite ``value > 0`` as a float."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ArrayTypeError(f"{name} must be a real number, got {type(value).__name__}")
     if not (math.isfinite(value) and value > 0):

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 
 from mlequations.demos import DemoResult
 from mlequations.information import mutual_information
-from mlequations.probability import correlation
+from mlequations.moments import correlation
 
 N_SAMPLES = 20_000
 N_BINS = 20
