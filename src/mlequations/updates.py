@@ -24,6 +24,7 @@ from mlequations._array import (
     check_nonempty,
     check_nonnegative,
     check_positive,
+    native,
 )
 
 __all__ = [
@@ -82,7 +83,7 @@ def gradient_descent_step(theta: Any, gradient: Any, learning_rate: Any) -> Any:
         )
     check_finite(gradient, "gradient", xp)
     _scalar_rate(xp, rate)
-    return theta - rate * gradient
+    return native(xp, theta - rate * gradient)
 
 
 def stochastic_gradient_step(theta: Any, sample_gradients: Any, learning_rate: Any) -> Any:
@@ -130,7 +131,7 @@ def stochastic_gradient_step(theta: Any, sample_gradients: Any, learning_rate: A
     check_nonempty(gradients, "sample_gradients")
     check_finite(gradients, "sample_gradients", xp)
     _scalar_rate(xp, rate)
-    return theta - rate * xp.mean(gradients, axis=0)
+    return native(xp, theta - rate * xp.mean(gradients, axis=0))
 
 
 def perceptron_update(theta: Any, u: Any, t: Any, learning_rate: Any) -> Any:
@@ -208,7 +209,7 @@ def perceptron_update(theta: Any, u: Any, t: Any, learning_rate: Any) -> Any:
     if batched:
         check_nonempty(u, "u")
         update = xp.mean(update, axis=0)
-    return theta + rate * update
+    return native(xp, theta + rate * update)
 
 
 # --------------------------------------------------------------------------- rates
@@ -261,4 +262,4 @@ def polynomial_decay_rate(step: Any, initial_rate: Any, beta: Any, alpha: Any) -
     check_positive(initial_rate, "initial_rate", xp)
     check_nonnegative(beta, "beta", xp)
     check_nonnegative(alpha, "alpha", xp)
-    return initial_rate / (1.0 + beta * step) ** alpha
+    return native(xp, initial_rate / (1.0 + beta * step) ** alpha)

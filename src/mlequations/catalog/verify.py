@@ -90,12 +90,27 @@ def _evaluate_expression(expression: str, values: Mapping[str, Any]) -> Any:
 
 
 def select_from(result: Any, steps: tuple[str | int, ...]) -> Any:
-    """Follow ``steps`` into ``result``: a name takes an attribute or key, an integer an index."""
-    for step in steps:
-        if isinstance(step, int) or isinstance(result, Mapping):
-            result = result[step]
-        else:
-            result = getattr(result, step)
+    """Follow ``steps`` into ``result``: a name takes an attribute or key, integers an index.
+
+    Consecutive integers index together (``result[1, 0]``), as array-API arrays require.
+    """
+    position = 0
+    while position < len(steps):
+        step = steps[position]
+        if isinstance(step, int):
+            end = position
+            while end < len(steps) and isinstance(steps[end], int):
+                end += 1
+            index = tuple(steps[position:end])
+            try:
+                result = result[index]
+            except TypeError:  # a list or tuple takes one integer at a time
+                for i in index:
+                    result = result[i]
+            position = end
+            continue
+        result = result[step] if isinstance(result, Mapping) else getattr(result, step)
+        position += 1
     return result
 
 
