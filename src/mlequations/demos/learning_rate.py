@@ -41,8 +41,9 @@ def run(out_dir: Path) -> DemoResult:
     bowl = 0.5 * (CURVATURES[0] * grid1**2 + CURVATURES[1] * grid2**2)
     contour_axes.contour(grid1, grid2, bowl, levels=np.geomspace(0.05, 60, 12), colors="0.75")
     for label, result in runs.items():
-        path = np.clip(result.trajectory, [-5, -3], [5, 3])
-        contour_axes.plot(path[:, 0], path[:, 1], "o-", markersize=3, label=label)
+        inside = np.all(np.abs(result.trajectory) <= [5, 3], axis=1)
+        shown = result.trajectory[: int(np.argmin(inside)) or None]  # up to leaving the frame
+        contour_axes.plot(shown[:, 0], shown[:, 1], "o-", markersize=3, label=label)
         loss_axes.semilogy(result.losses, label=label)
     contour_axes.set(title="Trajectories on L(θ) = ½(θ₁² + 10θ₂²)", xlabel="θ₁", ylabel="θ₂")
     contour_axes.legend(loc="lower right", fontsize=8)

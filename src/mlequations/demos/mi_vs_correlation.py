@@ -50,7 +50,8 @@ def run(out_dir: Path, random_state: int = 0) -> DemoResult:
         values["mutual_information"],
         values["mutual_information_independent"],
     ]
-    bar_axes.bar(labels, bars, color=["tab:gray", "tab:blue", "tab:orange"])
+    drawn = bar_axes.bar(labels, bars, color=["tab:gray", "tab:blue", "tab:orange"])
+    bar_axes.bar_label(drawn, fmt="%.3f")
     bar_axes.axhline(0, color="black", linewidth=0.8)
     bar_axes.set(title=f"Dependence measures ({N_SAMPLES} samples, {N_BINS}×{N_BINS} bins)")
     path = out_dir / "mi-vs-correlation.png"
