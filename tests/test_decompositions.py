@@ -24,8 +24,8 @@ from mlequations.decompositions import (
     pca,
     svd,
 )
+from support import finite
 
-finite = st.floats(-10, 10, allow_nan=False, allow_infinity=False)
 # LAPACK's balancing misbehaves on entries near 1e-150 (numpy.linalg.eig itself then fails
 # A v = lambda v), so the eigen-solver properties draw entries on a grid of 0.001.
 grid = st.integers(-10_000, 10_000).map(lambda k: k / 1000)

@@ -25,12 +25,12 @@ from mlequations.distributions import (
     gaussian_pdf,
     one_hot,
 )
-
-
-def random_simplex(rng, shape):
-    values = rng.random(shape) + 0.05
-    return values / values.sum(axis=-1, keepdims=True)
-
+from support import (
+    assert_backend_matches_numpy,
+    assert_float32_kept,
+    random_simplex,
+    random_tensors,
+)
 
 # --------------------------------------------------------------------------- distributions
 
@@ -129,20 +129,12 @@ CASES = {
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_backends_return_their_kind_and_numpy_values(backend, name):
-    function, args, kwargs = CASES[name]
-    expected = function(*(np.asarray(a) for a in args), **kwargs)
-    result = function(*(backend.asarray(a) for a in args), **kwargs)
-    assert backend.is_native(result)
-    np.testing.assert_allclose(backend.to_numpy(result), expected, rtol=1e-12)
+    assert_backend_matches_numpy(backend, *CASES[name])
 
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_float32_stays_float32(name):
-    function, args, kwargs = CASES[name]
-    result = function(*(np.asarray(a, dtype=np.float32) for a in args), **kwargs)
-    assert result.dtype == np.float32
-    expected = function(*(np.asarray(a) for a in args), **kwargs)
-    np.testing.assert_allclose(result, expected, rtol=1e-5, atol=1e-6)
+    assert_float32_kept(*CASES[name])
 
 
 def test_integer_outcomes_do_not_upcast_float32_parameters():
@@ -156,12 +148,7 @@ def test_integer_outcomes_do_not_upcast_float32_parameters():
 
 
 def test_gradcheck_on_unconstrained_inputs(torch):
-    generator = torch.Generator().manual_seed(0)
-
-    def tensor(*shape, low=0.1):
-        values = torch.rand(*shape, generator=generator, dtype=torch.float64) + low
-        return values.requires_grad_()
-
+    tensor = random_tensors(torch)
     checks = [
         (lambda x, m, v: gaussian_pdf(x, m, v), (tensor(4), tensor(4), tensor(4))),
         (lambda x, m, v: gaussian_log_pdf(x, m, v), (tensor(4), tensor(4), tensor(4))),

@@ -8,7 +8,7 @@ import warnings
 import mpmath
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from scipy import integrate, special, stats
@@ -21,23 +21,16 @@ from mlequations._array import (
 )
 from mlequations.divergences import cross_entropy, gaussian_kl_divergence, kl_divergence
 from mlequations.information import entropy
+from support import normalise, random_distributions, weight_vectors
 
 RTOL = 1e-10
-
-
-def _distributions(rng, shape, zero_fraction=0.2):
-    """Random probability vectors along the last axis, some entries exactly zero."""
-    values = rng.random(shape)
-    values[rng.random(shape) < zero_fraction] = 0.0
-    values[..., 0] += 0.1  # never an all-zero row
-    return values / values.sum(axis=-1, keepdims=True)
 
 
 # --------------------------------------------------------------------------- references
 
 
 def test_cross_entropy_matches_scipy_and_torch(rng, torch):
-    p, q = _distributions(rng, (5, 4)), _distributions(rng, (5, 4), zero_fraction=0.0)
+    p, q = random_distributions(rng, (5, 4)), random_distributions(rng, (5, 4), zero_fraction=0.0)
     expected = -special.xlogy(p, q).sum(axis=1)
     np.testing.assert_allclose(cross_entropy(p, q), expected, RTOL)
     logits = torch.log(torch.from_numpy(q))  # log q is a valid logit vector for softmax
@@ -46,7 +39,7 @@ def test_cross_entropy_matches_scipy_and_torch(rng, torch):
 
 
 def test_kl_divergence_matches_scipy_and_torch(rng, torch):
-    p, q = _distributions(rng, (5, 4)), _distributions(rng, (5, 4), zero_fraction=0.0)
+    p, q = random_distributions(rng, (5, 4)), random_distributions(rng, (5, 4), zero_fraction=0.0)
     np.testing.assert_allclose(kl_divergence(p, q), special.rel_entr(p, q).sum(axis=1), RTOL)
     np.testing.assert_allclose(kl_divergence(p, q, base=2), stats.entropy(p, q, base=2, axis=1))
     reference = torch.nn.functional.kl_div(
@@ -56,7 +49,7 @@ def test_kl_divergence_matches_scipy_and_torch(rng, torch):
 
 
 def test_kl_divergence_keeps_relative_accuracy_for_nearly_equal_distributions(rng):
-    p = _distributions(rng, (8,), zero_fraction=0.0)
+    p = random_distributions(rng, (8,), zero_fraction=0.0)
     q = p * (1 + 1e-7 * rng.standard_normal(8))
     q /= q.sum()
     with mpmath.workdps(40):
@@ -113,21 +106,10 @@ def test_guide_kl_example_reproduces():
 
 # --------------------------------------------------------------------------- invariants
 
-_weights = hnp.arrays(
-    np.float64,
-    st.integers(1, 8),
-    elements=st.one_of(st.just(0.0), st.floats(1e-3, 1.0)),
-)
 
-
-def _normalise(weights):
-    assume(weights.sum() > 0)
-    return weights / weights.sum()
-
-
-@given(_weights, st.data())
+@given(weight_vectors, st.data())
 def test_kl_is_nonnegative_zero_on_equality_and_splits_cross_entropy(weights, data):
-    p = _normalise(weights)
+    p = normalise(weights)
     other = data.draw(hnp.arrays(np.float64, p.shape, elements=st.floats(1e-3, 1.0)))
     q = other / other.sum()
     assert float(kl_divergence(p, p)) == 0.0
@@ -176,15 +158,15 @@ def test_zero_q_where_p_is_positive_gives_inf_without_warning():
 
 
 def test_batches_reduce_along_the_chosen_axis(rng):
-    p, q = _distributions(rng, (3, 4)), _distributions(rng, (3, 4), zero_fraction=0.0)
+    p, q = random_distributions(rng, (3, 4)), random_distributions(rng, (3, 4), zero_fraction=0.0)
     np.testing.assert_allclose(kl_divergence(p.T, q.T, axis=0), kl_divergence(p, q), RTOL)
     np.testing.assert_allclose(cross_entropy(p.T, q.T, axis=0), cross_entropy(p, q), RTOL)
     assert gaussian_kl_divergence(np.zeros((2, 5)), 1.0, 0.0, 2.0).shape == (2, 5)
 
 
 def test_float32_is_kept(rng):
-    p = _distributions(rng, (3, 4)).astype(np.float32)
-    q = _distributions(rng, (3, 4), zero_fraction=0.0).astype(np.float32)
+    p = random_distributions(rng, (3, 4)).astype(np.float32)
+    q = random_distributions(rng, (3, 4), zero_fraction=0.0).astype(np.float32)
     cases = [
         (cross_entropy, (p, q)),
         (kl_divergence, (p, q)),
@@ -229,8 +211,8 @@ def test_bad_input_is_named(call, error, message):
 
 
 def _backend_cases(rng):
-    p = _distributions(rng, (2, 3))
-    q = _distributions(rng, (2, 3), zero_fraction=0.0)
+    p = random_distributions(rng, (2, 3))
+    q = random_distributions(rng, (2, 3), zero_fraction=0.0)
     return [
         (cross_entropy, (p, q), {}),
         (kl_divergence, (p, q), {}),

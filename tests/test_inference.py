@@ -28,13 +28,9 @@ from mlequations.inference import (
     population_log_loss,
     population_loss,
 )
+from support import assert_backend_matches_numpy, assert_float32_kept, random_table
 
 GUIDE_JOINT = np.array([[0.45, 0.05], [0.10, 0.40]])  # rows x, columns t
-
-
-def random_joint(rng, shape):
-    values = rng.random(shape) + 0.01
-    return values / values.sum()
 
 
 def as_samples(joint, t_values=None):
@@ -88,7 +84,7 @@ def test_guide_soft_predictor_example():
 
 
 def test_population_loss_matches_scikit_learn(rng):
-    joint = random_joint(rng, (5, 3))
+    joint = random_table(rng, (5, 3), low=0.01)
     t_values = np.asarray([-1.0, 2.0, 5.0])
     predictor = rng.choice(t_values, size=5)
     x, t, weight = as_samples(joint, t_values)
@@ -107,7 +103,7 @@ def test_population_loss_matches_scikit_learn(rng):
 
 def test_optimal_predictors_beat_every_alternative(rng):
     for _ in range(5):
-        joint = random_joint(rng, (3, 3))
+        joint = random_table(rng, (3, 3), low=0.01)
         t_values = np.asarray([0.0, 1.0, 4.0])
         best = optimal_hard_predictor(joint, "zero_one", t_values)
         assert float(population_loss(joint, best, "zero_one", t_values)) == pytest.approx(
@@ -154,7 +150,7 @@ def test_rows_of_probability_zero_use_the_marginal_of_t():
 
 
 def test_population_log_loss_matches_scikit_learn(rng):
-    joint = random_joint(rng, (4, 3))
+    joint = random_table(rng, (4, 3), low=0.01)
     q = rng.random((4, 3)) + 0.1
     q /= q.sum(axis=1, keepdims=True)
     x, t, weight = as_samples(joint)
@@ -164,7 +160,7 @@ def test_population_log_loss_matches_scikit_learn(rng):
 
 
 def test_the_posterior_reaches_the_conditional_entropy(rng):
-    joint = random_joint(rng, (3, 4))
+    joint = random_table(rng, (3, 4), low=0.01)
     conditional_entropy = stats.entropy(joint.ravel()) - stats.entropy(joint.sum(axis=1))
     best = float(population_log_loss(joint, optimal_soft_predictor(joint)))
     assert best == pytest.approx(conditional_entropy, rel=1e-12)
@@ -234,10 +230,16 @@ def test_errors(call, error, message):
 
 # --------------------------------------------------------------------------- array API and dtypes
 
+
+def _population_loss_at(joint, predictor, t_values, **kwargs):
+    """population_loss with t_values by keyword, so that every argument is an array."""
+    return population_loss(joint, predictor, t_values=t_values, **kwargs)
+
+
 CASES = {
     "population_loss": (population_loss, [GUIDE_JOINT, [1.0, 1.0]], {}),
     "population_loss_quadratic": (
-        population_loss,
+        _population_loss_at,
         [GUIDE_JOINT, [0.3, 0.7], [-1.0, 2.0]],
         {"loss": "quadratic"},
     ),
@@ -252,29 +254,14 @@ CASES = {
 }
 
 
-def _call(function, args, kwargs, convert):
-    arrays = [convert(a) for a in args]
-    if len(arrays) == 3:  # joint, predictor, t_values
-        return function(arrays[0], arrays[1], t_values=arrays[2], **kwargs)
-    return function(*arrays, **kwargs)
-
-
 @pytest.mark.parametrize("name", list(CASES))
 def test_backends_return_their_kind_and_numpy_values(backend, name):
-    function, args, kwargs = CASES[name]
-    expected = _call(function, args, kwargs, np.asarray)
-    result = _call(function, args, kwargs, backend.asarray)
-    assert backend.is_native(result)
-    np.testing.assert_allclose(backend.to_numpy(result), expected, rtol=1e-12)
+    assert_backend_matches_numpy(backend, *CASES[name])
 
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_float32_stays_float32(name):
-    function, args, kwargs = CASES[name]
-    result = _call(function, args, kwargs, lambda a: np.asarray(a, dtype=np.float32))
-    assert result.dtype == np.float32
-    expected = _call(function, args, kwargs, np.asarray)
-    np.testing.assert_allclose(result, expected, rtol=1e-5, atol=1e-6)
+    assert_float32_kept(*CASES[name])
 
 
 def test_integer_predictions_do_not_upcast_a_float32_joint():

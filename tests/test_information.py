@@ -7,7 +7,7 @@ import math
 import mpmath
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from scipy import special, stats
@@ -30,16 +30,9 @@ from mlequations.information import (
     joint_entropy,
     mutual_information,
 )
+from support import normalise, random_distributions, weight_elements, weight_vectors
 
 RTOL = 1e-10
-
-
-def _distributions(rng, shape, zero_fraction=0.2):
-    """Random probability vectors along the last axis, some entries exactly zero."""
-    values = rng.random(shape)
-    values[rng.random(shape) < zero_fraction] = 0.0
-    values[..., 0] += 0.1  # never an all-zero row
-    return values / values.sum(axis=-1, keepdims=True)
 
 
 # --------------------------------------------------------------------------- references
@@ -47,7 +40,7 @@ def _distributions(rng, shape, zero_fraction=0.2):
 
 @pytest.mark.parametrize("base", [None, 2, 10])
 def test_entropy_matches_scipy(rng, base):
-    p = _distributions(rng, (6, 5))
+    p = random_distributions(rng, (6, 5))
     np.testing.assert_allclose(entropy(p, base=base), stats.entropy(p, base=base, axis=1), RTOL)
     np.testing.assert_allclose(
         entropy(p.T, base=base, axis=0), stats.entropy(p, base=base, axis=1), RTOL
@@ -146,21 +139,10 @@ def test_play_tennis_information_gain_of_outlook():
 
 # --------------------------------------------------------------------------- invariants
 
-_weights = hnp.arrays(
-    np.float64,
-    st.integers(1, 8),
-    elements=st.one_of(st.just(0.0), st.floats(1e-3, 1.0)),
-)
 
-
-def _normalise(weights):
-    assume(weights.sum() > 0)
-    return weights / weights.sum()
-
-
-@given(_weights)
+@given(weight_vectors)
 def test_entropy_lies_between_zero_and_log_n(weights):
-    p = _normalise(weights)
+    p = normalise(weights)
     h = float(entropy(p))
     assert 0.0 <= h <= math.log(p.size) + 1e-12
 
@@ -168,13 +150,13 @@ def test_entropy_lies_between_zero_and_log_n(weights):
 _tables = hnp.arrays(
     np.float64,
     st.tuples(st.integers(1, 5), st.integers(1, 5)),
-    elements=st.one_of(st.just(0.0), st.floats(1e-3, 1.0)),
+    elements=weight_elements,
 )
 
 
 @given(_tables)
 def test_mutual_information_and_conditional_entropy_chain_rules(weights):
-    joint = _normalise(weights)
+    joint = normalise(weights)
     h_xy = float(joint_entropy(joint))
     h_x, h_y = float(entropy(joint.sum(axis=1))), float(entropy(joint.sum(axis=0)))
     mi = float(mutual_information(joint))
@@ -218,7 +200,7 @@ def test_certain_outcomes_have_exactly_zero_entropy():
 
 
 def test_batches_reduce_along_the_chosen_axis(rng):
-    p = _distributions(rng, (3, 4))
+    p = random_distributions(rng, (3, 4))
     assert entropy(p).shape == (3,)
 
 
@@ -230,7 +212,7 @@ def test_information_gain_accepts_a_boolean_split():
 
 
 def test_float32_is_kept(rng):
-    p = _distributions(rng, (3, 4)).astype(np.float32)
+    p = random_distributions(rng, (3, 4)).astype(np.float32)
     joint = (p / 3).astype(np.float32)
     cases = [
         (entropy, (p,)),
@@ -285,7 +267,7 @@ def test_bad_input_is_named(call, error, message):
 
 
 def _backend_cases(rng):
-    p = _distributions(rng, (2, 3))
+    p = random_distributions(rng, (2, 3))
     joint = p / 2
     return [
         (entropy, (p,), {"base": 2}),

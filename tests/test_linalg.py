@@ -23,9 +23,7 @@ from mlequations.linalg import (
     norm,
     normalize,
 )
-
-finite = st.floats(-10, 10, allow_nan=False, allow_infinity=False)
-
+from support import finite
 
 # --------------------------------------------------------------------------- linear transform
 

@@ -140,8 +140,10 @@ def sigmoid(x: Any) -> Any:
     array([0.5   , 0.8808, 1.    , 0.    ])
     """
     xp, x = as_arrays(x, names=("x",))
-    decay = xp.exp(xp.where(x >= 0, -x, x))  # e^{-|x|}, with the right gradient at 0
-    return native(xp, xp.where(x >= 0, 1 / (1 + decay), decay / (1 + decay)))
+    positive = x >= 0
+    decay = xp.exp(xp.where(positive, -x, x))  # e^{-|x|}, with the right gradient at 0
+    # σ(x) = 1 / (1 + e^{-x}) for x ≥ 0 and e^{x} / (1 + e^{x}) below: never overflows.
+    return native(xp, xp.where(positive, xp.ones_like(decay), decay) / (1 + decay))
 
 
 def tanh(x: Any) -> Any:
