@@ -32,6 +32,7 @@ def test_show_prints_the_equation_and_its_example(capsys):
     assert entry.latex in out
     assert entry.explanation["en"] in out
     assert "mlequations.divergences:kl_divergence" in out
+    assert f"Cross-checked with {entry.reference.library}: {entry.reference.function}" in out
 
 
 def test_check_passes_and_prints_a_table(capsys):

@@ -111,6 +111,11 @@ def _show(arguments: argparse.Namespace) -> int:
     example = entry.example
     print(("Worked example: " if lang == "en" else "例题：") + example.description[lang])
     print(f"    expected {_format(example.expected)}")
+    reference = entry.reference
+    source = reference.function or f"the closed form {reference.expression}"
+    print(
+        ("Cross-checked with " if lang == "en" else "独立验证：") + f"{reference.library}: {source}"
+    )
     return 0
 
 

@@ -249,7 +249,7 @@ def polynomial_decay_rate(step: Any, initial_rate: Any, beta: Any, alpha: Any) -
 
     Examples
     --------
-    >>> float(polynomial_decay_rate(4, initial_rate=0.1, beta=0.5, alpha=1.0))
+    >>> round(float(polynomial_decay_rate(4, initial_rate=0.1, beta=0.5, alpha=1.0)), 10)
     0.0333333333
     """
     xp, step, initial_rate, beta, alpha = as_arrays(
