@@ -20,6 +20,7 @@ from mlequations._array import (
     check_probability,
     check_same_shape,
     erf,
+    normalize_axis,
     xlogy,
 )
 
@@ -127,3 +128,31 @@ def test_erf_on_every_backend(backend):
     result = erf(backend.asarray(values), array_namespace(backend.asarray(values)))
     assert backend.is_native(result)
     np.testing.assert_allclose(backend.to_numpy(result), special.erf(values), rtol=1e-14)
+
+
+def test_probability_tolerance_scales_with_dtype_and_size(torch):
+    logits = torch.randn(4, 50_257, generator=torch.Generator().manual_seed(0)) * 3
+    check_probability(torch.softmax(logits, dim=-1), "p")  # float32 sums are off by ~1e-6
+    with pytest.raises(ProbabilityError, match=r"p must sum to 1 along axis -1, got 1\.00001"):
+        check_probability(np.asarray([0.5, 0.50001]), "p")
+    with pytest.raises(ProbabilityError, match=r"got 1\.000002"):
+        check_probability(np.asarray([0.5, 0.500002], dtype=np.float32), "p")
+
+
+def test_numpy_scalars_keep_their_precision():
+    _, a, b = as_arrays(np.float32(0.5), 0.25, names=("a", "b"))
+    assert a.dtype == b.dtype == np.float32
+    _, a, b = as_arrays(np.float32(0.5), np.ones(2), names=("a", "b"))
+    assert a.dtype == b.dtype == np.float64
+
+
+def test_numpy_scalars_join_other_backends(torch):
+    _, _, b = as_arrays(torch.ones(2, dtype=torch.float32), np.float64(0.5), names=("a", "b"))
+    assert isinstance(b, torch.Tensor)
+    assert b.dtype == torch.float32
+
+
+def test_scalars_have_no_axis():
+    with pytest.raises(ShapeError, match="axis must be None for a scalar"):
+        normalize_axis(0, 0)
+    assert normalize_axis(-1, 3) == 2

@@ -318,7 +318,7 @@ def test_schedule_descriptions_and_reasons():
 
 
 def test_schedule_errors():
-    with pytest.raises(ValidationError, match="rate must be positive and finite, got 0"):
+    with pytest.raises(ValidationError, match="gamma must be positive and finite, got 0"):
         constant(0)
     with pytest.raises(ValidationError, match="beta must be positive and finite, got -1"):
         polynomial_decay(0.1, -1, 0.75)
@@ -332,5 +332,5 @@ def test_schedule_errors():
         constant(0.1)(1.5)
     with pytest.raises(ValidationError, match="step must be non-negative, got -1"):
         polynomial_decay_rate(-1, 0.1, 0.5, 1.0)
-    with pytest.raises(ValidationError, match="initial_rate must be positive, got 0"):
+    with pytest.raises(ValidationError, match="gamma0 must be positive, got 0"):
         polynomial_decay_rate(1, 0.0, 0.5, 1.0)

@@ -104,17 +104,17 @@ class _Schedule:
 class ConstantSchedule(_Schedule):
     r"""The same rate every step, :math:`\gamma^{(i)} = \gamma`."""
 
-    rate: float
+    gamma: float
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "rate", _positive(self.rate, "rate"))
+        object.__setattr__(self, "gamma", _positive(self.gamma, "gamma"))
 
     def __call__(self, step: int) -> float:
         _check_step(step)
-        return self.rate
+        return self.gamma
 
     def formula(self) -> str:
-        return f"gamma_i = {self.rate:g}"
+        return f"gamma_i = {self.gamma:g}"
 
     @property
     def robbins_monro_reason(self) -> str:
@@ -128,20 +128,20 @@ class PolynomialDecaySchedule(_Schedule):
     Robbins–Monro holds iff :math:`0.5 < \alpha \le 1`.
     """
 
-    initial_rate: float
+    gamma0: float
     beta: float
     alpha: float
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "initial_rate", _positive(self.initial_rate, "initial_rate"))
+        object.__setattr__(self, "gamma0", _positive(self.gamma0, "gamma0"))
         object.__setattr__(self, "beta", _positive(self.beta, "beta"))
         object.__setattr__(self, "alpha", _alpha(self.alpha))
 
     def __call__(self, step: int) -> float:
-        return self.initial_rate / (1.0 + self.beta * _check_step(step)) ** self.alpha
+        return self.gamma0 / (1.0 + self.beta * _check_step(step)) ** self.alpha
 
     def formula(self) -> str:
-        return f"gamma_i = {self.initial_rate:g} / (1 + {self.beta:g} i)^{self.alpha:g}"
+        return f"gamma_i = {self.gamma0:g} / (1 + {self.beta:g} i)^{self.alpha:g}"
 
     @property
     def robbins_monro_reason(self) -> str:
@@ -168,7 +168,7 @@ class InversePowerSchedule(_Schedule):
         return _power_reason(self.alpha)
 
 
-def constant(rate: float) -> ConstantSchedule:
+def constant(gamma: float) -> ConstantSchedule:
     r"""A constant learning rate :math:`\gamma^{(i)} = \gamma`.
 
     It does not satisfy Robbins–Monro: :math:`\sum_i \gamma^2` diverges, so SGD
@@ -181,15 +181,15 @@ def constant(rate: float) -> ConstantSchedule:
     >>> schedule(1), schedule(1000), schedule.satisfies_robbins_monro
     (0.1, 0.1, False)
     """
-    return ConstantSchedule(rate)
+    return ConstantSchedule(gamma)
 
 
-def polynomial_decay(initial_rate: float, beta: float, alpha: float) -> PolynomialDecaySchedule:
+def polynomial_decay(gamma0: float, beta: float, alpha: float) -> PolynomialDecaySchedule:
     r"""The polynomial decay :math:`\gamma^{(i)} = \gamma^{(0)} / (1 + \beta i)^{\alpha}`.
 
     Parameters
     ----------
-    initial_rate : float
+    gamma0 : float
         :math:`\gamma^{(0)} > 0`.
     beta : float
         :math:`\beta > 0`.
@@ -199,7 +199,7 @@ def polynomial_decay(initial_rate: float, beta: float, alpha: float) -> Polynomi
     Raises
     ------
     ValidationError
-        Non-positive ``initial_rate`` or ``beta``, negative ``alpha``.
+        Non-positive ``gamma0`` or ``beta``, negative ``alpha``.
 
     Examples
     --------
@@ -210,7 +210,7 @@ def polynomial_decay(initial_rate: float, beta: float, alpha: float) -> Polynomi
     gamma_i = 0.1 / (1 + 0.5 i)^1; Robbins-Monro holds: sum of gamma_i diverges (alpha <= 1),
     sum of gamma_i^2 converges (alpha > 0.5)
     """
-    return PolynomialDecaySchedule(initial_rate, beta, alpha)
+    return PolynomialDecaySchedule(gamma0, beta, alpha)
 
 
 def inverse_power(alpha: float) -> InversePowerSchedule:

@@ -215,7 +215,7 @@ def perceptron_update(theta: Any, u: Any, t: Any, learning_rate: Any) -> Any:
 # --------------------------------------------------------------------------- rates
 
 
-def polynomial_decay_rate(step: Any, initial_rate: Any, beta: Any, alpha: Any) -> Any:
+def polynomial_decay_rate(step: Any, gamma0: Any, beta: Any, alpha: Any) -> Any:
     r"""The polynomially decaying learning rate of step :math:`i`.
 
     .. math::
@@ -230,7 +230,7 @@ def polynomial_decay_rate(step: Any, initial_rate: Any, beta: Any, alpha: Any) -
     ----------
     step : array_like
         Step numbers :math:`i \ge 0`.
-    initial_rate : array_like
+    gamma0 : array_like
         :math:`\gamma^{(0)} > 0`.
     beta : array_like
         Decay speed :math:`\beta \ge 0` (0 gives a constant rate).
@@ -245,21 +245,21 @@ def polynomial_decay_rate(step: Any, initial_rate: Any, beta: Any, alpha: Any) -
     Raises
     ------
     ValidationError
-        Negative steps, ``beta`` or ``alpha``, a non-positive ``initial_rate``, or NaN/inf.
+        Negative steps, ``beta`` or ``alpha``, a non-positive ``gamma0``, or NaN/inf.
 
     Examples
     --------
-    >>> round(float(polynomial_decay_rate(4, initial_rate=0.1, beta=0.5, alpha=1.0)), 10)
+    >>> round(float(polynomial_decay_rate(4, gamma0=0.1, beta=0.5, alpha=1.0)), 10)
     0.0333333333
     """
-    xp, step, initial_rate, beta, alpha = as_arrays(
-        step, initial_rate, beta, alpha, names=("step", "initial_rate", "beta", "alpha")
+    xp, step, gamma0, beta, alpha = as_arrays(
+        step, gamma0, beta, alpha, names=("step", "gamma0", "beta", "alpha")
     )
-    for value, name in ((step, "step"), (initial_rate, "initial_rate"), (beta, "beta")):
+    for value, name in ((step, "step"), (gamma0, "gamma0"), (beta, "beta")):
         check_finite(value, name, xp)
     check_finite(alpha, "alpha", xp)
     check_nonnegative(step, "step", xp)
-    check_positive(initial_rate, "initial_rate", xp)
+    check_positive(gamma0, "gamma0", xp)
     check_nonnegative(beta, "beta", xp)
     check_nonnegative(alpha, "alpha", xp)
-    return native(xp, initial_rate / (1.0 + beta * step) ** alpha)
+    return native(xp, gamma0 / (1.0 + beta * step) ** alpha)
