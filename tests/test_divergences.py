@@ -14,6 +14,7 @@ from hypothesis.extra import numpy as hnp
 from scipy import integrate, special, stats
 
 from mlequations._array import (
+    EmptyInputError,
     NonFiniteError,
     ProbabilityError,
     ShapeError,
@@ -61,6 +62,40 @@ def test_kl_divergence_keeps_relative_accuracy_for_nearly_equal_distributions(rn
     assert float(kl_divergence(p, q)) == pytest.approx(float(exact), rel=1e-8)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("tiny", [1e-9, 1e-20, 1e-30])
+def test_kl_divergence_of_a_tiny_probability_is_exact_and_silent(dtype, tiny):
+    # p / q is tiny in the first term, where log1p((p - q) / q) would be log1p(-1).
+    p, q = np.array([tiny, 1 - tiny], dtype), np.array([0.5, 0.5], dtype)
+    expected = special.rel_entr(p.astype(np.float64), q.astype(np.float64)).sum()
+    value = kl_divergence(p, q)
+    assert value.dtype == dtype
+    assert float(value) == pytest.approx(expected, rel=1e-12 if dtype == np.float64 else 1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize(
+    ("p", "q"),
+    [
+        ([1e-9, 1 - 1e-9], [0.5, 0.5]),  # p / q tiny
+        ([1e-30, 0.5, 0.5 - 1e-30], [0.25, 0.25, 0.5]),
+        ([0.1, 0.9], [1e-20, 1.0 - 1e-20]),  # p / q huge: p / q**2 overflows in float32
+    ],
+)
+def test_kl_divergence_gradients_match_torch_for_extreme_ratios(torch, dtype, p, q):
+    dtype = getattr(torch, dtype)
+    p_ours, q_ours, p_ref, q_ref = (
+        torch.tensor(values, dtype=dtype, requires_grad=True) for values in (p, q, p, q)
+    )
+    kl_divergence(p_ours, q_ours).backward()
+    # PyTorch's own KL takes log q; d/dp = log(p / q) + 1 and d/dq = -p / q.
+    torch.nn.functional.kl_div(torch.log(q_ref), p_ref, reduction="sum").backward()
+    assert torch.all(torch.isfinite(p_ours.grad))
+    assert torch.all(torch.isfinite(q_ours.grad))
+    torch.testing.assert_close(p_ours.grad, p_ref.grad)
+    torch.testing.assert_close(q_ours.grad, q_ref.grad)
+
+
 def test_gaussian_kl_matches_torch_and_the_vae_formula(rng, torch):
     mu_p, mu_q = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
     var_p, var_q = rng.uniform(0.05, 3, size=(4, 3)), rng.uniform(0.05, 3, size=(4, 3))
@@ -93,6 +128,37 @@ def test_gaussian_kl_is_accurate_for_nearly_equal_variances():
     assert float(gaussian_kl_divergence(0.0, var_p, 0.0, var_q)) == pytest.approx(
         float(exact), rel=1e-8
     )
+
+
+def _exact_gaussian_kl(mu_p, var_p, mu_q, var_q):
+    with mpmath.workdps(40):
+        mu_p, var_p, mu_q, var_q = (mpmath.mpf(float(v)) for v in (mu_p, var_p, mu_q, var_q))
+        ratio = var_p / var_q
+        return float((ratio - 1 - mpmath.log(ratio) + (mu_p - mu_q) ** 2 / var_q) / 2)
+
+
+@pytest.mark.parametrize(
+    ("dtype", "arguments"),
+    [
+        (np.float64, (1e200, 1.0, 0.0, 1e300)),  # (mu_p - mu_q)**2 alone overflows
+        (np.float64, (0.0, 1.5e308, 0.0, 0.6)),  # var_p / var_q alone overflows
+        (np.float64, (0.0, 1e200, 1.0, 3e199)),  # var_p * var_q overflows
+        (np.float64, (0.0, 1e-300, 0.0, 1e300)),
+        (np.float32, (1e20, 1.0, 0.0, 1e30)),
+        (np.float32, (0.0, 1e30, 0.0, 1e20)),
+    ],
+)
+def test_gaussian_kl_is_accurate_and_silent_at_extreme_scales(dtype, arguments):
+    value = gaussian_kl_divergence(*(np.asarray(a, dtype) for a in arguments))
+    assert value.dtype == dtype
+    rtol = 1e-12 if dtype == np.float64 else 1e-6
+    assert float(value) == pytest.approx(_exact_gaussian_kl(*arguments), rel=rtol)
+
+
+def test_gaussian_kl_beyond_the_float_range_is_inf_without_warning():
+    # The exact values (about 5e309 and 5e339) exceed the largest float64.
+    assert float(gaussian_kl_divergence(0.0, 1e300, 0.0, 1e-10)) == math.inf
+    assert float(gaussian_kl_divergence(1e300, 1.0, -1e300, 1e-40)) == math.inf
 
 
 # --------------------------------------------------------------------------- worked examples
@@ -199,7 +265,21 @@ def test_float32_is_kept(rng):
             ShapeError,
             "must broadcast together",
         ),
-        (lambda: gaussian_kl_divergence(0, 1, 0, 1, axis=1), ShapeError, "axis must be in"),
+        (lambda: gaussian_kl_divergence(0, 1, 0, 1, axis=0), ShapeError, "axis must be None"),
+        (lambda: gaussian_kl_divergence([0], 1, 0, 1, axis=1), ShapeError, "axis must be in"),
+        (
+            lambda: gaussian_kl_divergence(np.zeros((2, 2)), 1, 0, 1, axis=(1, -1)),
+            ShapeError,
+            r"axis must not repeat an axis, got \(1, -1\)",
+        ),
+        (
+            lambda: gaussian_kl_divergence([], [], 0.0, 1.0),
+            EmptyInputError,
+            r"mu_p must not be empty, got shape \(0,\)",
+        ),
+        (lambda: gaussian_kl_divergence(0, 1, 0, np.ones((2, 0))), EmptyInputError, "var_q"),
+        (lambda: kl_divergence([], []), EmptyInputError, "p must not be empty"),
+        (lambda: cross_entropy(np.empty((0, 3)), np.empty((0, 3))), EmptyInputError, "p must"),
     ],
 )
 def test_bad_input_is_named(call, error, message):

@@ -79,6 +79,28 @@ def test_joint_and_conditional_entropy_match_scipy(rng):
     assert float(conditional_entropy(joint, given_axis=0)) == pytest.approx(chain, rel=1e-9)
 
 
+@pytest.mark.parametrize("tiny", [1e-9, 1e-20, 1e-300])
+def test_mutual_information_with_a_nearly_impossible_cell_is_exact_and_silent(tiny):
+    # P(y | x) / P(y) is tiny in the first cell, where log1p((a - b) / b) would be log1p(-1).
+    joint = np.array([[tiny, 0.5 - tiny], [0.25, 0.25]])
+    independent = joint.sum(axis=1, keepdims=True) * joint.sum(axis=0, keepdims=True)
+    expected = special.rel_entr(joint, independent).sum()
+    assert float(mutual_information(joint)) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("tiny", [1e-9, 1e-20])
+def test_mutual_information_gradient_is_finite_for_a_nearly_impossible_cell(torch, dtype, tiny):
+    joint = np.array([[tiny, 0.5 - tiny], [0.25, 0.25]], dtype=dtype)
+    table = torch.tensor(joint, requires_grad=True)
+    mutual_information(table).backward()
+    # With every cell a free variable, dI/dP(x, y) = log(P(x, y) / (P(x) P(y))) - 1.
+    exact = joint.astype(np.float64)
+    independent = exact.sum(axis=1, keepdims=True) * exact.sum(axis=0, keepdims=True)
+    rtol = 1e-12 if dtype == "float64" else 1e-5
+    np.testing.assert_allclose(table.grad.numpy(), np.log(exact / independent) - 1, rtol=rtol)
+
+
 def test_conditional_entropy_ignores_impossible_rows():
     table = np.array([[0.5, 0.5], [0.0, 0.0]])
     assert float(conditional_entropy(table, given_axis=0, base=2)) == pytest.approx(1.0, RTOL)
@@ -256,6 +278,9 @@ def test_float32_is_kept(rng):
         (lambda: information_gain([0, 1], [0, np.nan]), NonFiniteError, "groups must be finite"),
         (lambda: binary_entropy(1.5), ValidationError, r"p must lie in \[0.0, 1.0\], got 1.5"),
         (lambda: binary_entropy(np.nan), NonFiniteError, "p must be finite, got NaN"),
+        (lambda: binary_entropy([]), EmptyInputError, r"p must not be empty, got shape \(0,\)"),
+        (lambda: mutual_information(np.empty((2, 0))), EmptyInputError, "joint must not be"),
+        (lambda: conditional_entropy(np.empty((0, 2)), 0), EmptyInputError, "joint must not"),
     ],
 )
 def test_bad_input_is_named(call, error, message):

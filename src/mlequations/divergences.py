@@ -21,6 +21,7 @@ from mlequations._array import (
     ShapeError,
     as_arrays,
     check_finite,
+    check_nonempty,
     check_positive,
     check_same_shape,
     normalize_axis,
@@ -152,13 +153,17 @@ def gaussian_kl_divergence(
     Returns
     -------
     array
-        :math:`\ge 0`, exactly 0 where both Gaussians agree.
+        :math:`\ge 0`, exactly 0 where both Gaussians agree; ``+inf`` (without a
+        warning) where the divergence exceeds the largest float of the dtype.
 
     Raises
     ------
-    NonFiniteError, ValidationError, ShapeError
-        If an argument is NaN/infinite, a variance is not positive, or the shapes
-        do not broadcast.
+    EmptyInputError
+        If an argument is empty.
+    NonFiniteError, ValidationError
+        If an argument is NaN/infinite or a variance is not positive.
+    ShapeError
+        If the shapes do not broadcast, or ``axis`` is out of range or repeats an axis.
 
     Examples
     --------
@@ -171,6 +176,7 @@ def gaussian_kl_divergence(
     xp, mu_p, var_p, mu_q, var_q = as_arrays(mu_p, var_p, mu_q, var_q, names=names)
     arrays = (mu_p, var_p, mu_q, var_q)
     for name, array in zip(names, arrays, strict=True):
+        check_nonempty(array, name)
         check_finite(array, name, xp)
         if name.startswith("var"):
             check_positive(array, name, xp)
@@ -181,14 +187,35 @@ def gaussian_kl_divergence(
         raise ShapeError(
             f"mu_p, var_p, mu_q and var_q must broadcast together, got shapes {shapes}"
         ) from error
-    # Near var_p = var_q, r - 1 - log r cancels; log1p of the relative change does not.
-    near = xp.abs(var_p - var_q) < 0.5 * var_q
-    change = xp.where(near, (var_p - var_q) / var_q, xp.zeros_like(var_p * var_q))
-    far = var_p / var_q - 1 - (xp.log(var_p) - xp.log(var_q))
-    variance_term = xp.where(near, change - xp.log1p(change), far)
-    divergence = 0.5 * (variance_term + (mu_p - mu_q) ** 2 / var_q)
-    if axis is not None:
-        axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
-        axes = tuple(normalize_axis(a, len(shape)) for a in axes)
-        divergence = xp.sum(divergence, axis=axes)
+    axes = None if axis is None else _summed_axes(axis, len(shape))
+    # Only a divergence beyond the largest float overflows; it is +inf, without a warning.
+    with np.errstate(over="ignore"):
+        divergence = _half_variance_term(var_p, var_q, xp)
+        # (d / sigma_q)^2 / 2 as (x / 2) * x: no intermediate overflows unless the result does.
+        scaled_gap = (mu_p - mu_q) / xp.sqrt(var_q)
+        divergence = divergence + (0.5 * scaled_gap) * scaled_gap
+        if axes is not None:
+            divergence = xp.sum(divergence, axis=axes)
     return _finish(divergence, 1.0, xp)
+
+
+def _half_variance_term(var_p: Any, var_q: Any, xp: Any) -> Any:
+    """``(r - 1 - log r) / 2`` for ``r = var_p / var_q``, accurate near ``r = 1``."""
+    # Near r = 1 the terms cancel; log1p of the relative change does not. Each branch
+    # gets harmless inputs where ``where`` discards it, so neither it nor its
+    # gradient can overflow there (a discarded inf still makes a nan gradient).
+    near = xp.abs(var_p - var_q) < 0.5 * var_q
+    zero, one = xp.zeros_like(near, dtype=var_q.dtype), xp.ones_like(near, dtype=var_q.dtype)
+    change = xp.where(near, var_p - var_q, zero) / xp.where(near, var_q, one)
+    close = 0.5 * (change - xp.log1p(change))
+    # Halving var_p before dividing keeps r / 2 finite whenever it is representable.
+    far = (0.5 * var_p) / var_q - 0.5 - 0.5 * (xp.log(var_p) - xp.log(var_q))
+    return xp.where(near, close, far)
+
+
+def _summed_axes(axis: int | tuple[int, ...], ndim: int) -> tuple[int, ...]:
+    axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
+    axes = tuple(normalize_axis(a, ndim) for a in axes)
+    if len(set(axes)) != len(axes):
+        raise ShapeError(f"axis must not repeat an axis, got {axis!r}")
+    return axes

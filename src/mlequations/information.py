@@ -74,19 +74,34 @@ def _check_distribution(p: Any, name: str, xp: Any, axis: int) -> None:
 
 
 def _log_ratio(a: Any, b: Any, xp: Any) -> Any:
-    """``log(a / b)`` where both are positive, else 0; accurate when ``a`` is near ``b``."""
+    """``log(a / b)`` where both are positive, else 0; accurate when ``a`` is near ``b``.
+
+    Meant for probabilities (``a, b <= 1``), whose quotients cannot underflow to 0.
+    ``where`` evaluates both of its branches, so every branch gets inputs that are
+    harmless where it is not selected (the "double where"): no branch ever takes
+    ``log(0)`` or ``log1p(-1)``, NumPy warns of nothing and PyTorch gradients stay
+    finite (a discarded ``inf`` would still turn the gradient into ``0 * inf = nan``).
+    """
     both = (a > 0) & (b > 0)
     one = xp.ones_like(a)
+    zero = xp.zeros_like(a)
     safe_a = xp.where(both, a, one)
     safe_b = xp.where(both, b, one)
     # Dividing by a subnormal b could overflow; there the logs are subtracted instead.
     ordinary = safe_b >= xp.finfo(b.dtype).smallest_normal
     denominator = xp.where(ordinary, safe_b, one)
     # Near a = b, log1p of the (exactly computed) relative difference keeps full precision.
-    near = xp.abs(safe_a - safe_b) < 0.5 * safe_b
-    direct = xp.where(near, xp.log1p((safe_a - safe_b) / denominator), xp.log(safe_a / denominator))
+    # Elsewhere that difference can round to -b, so it is replaced by 0 there.
+    near = ordinary & (xp.abs(safe_a - safe_b) < 0.5 * safe_b)
+    relative = xp.where(near, safe_a - safe_b, zero) / denominator
+    # Far from a = b, the smaller is divided by the larger: the gradient of u / v
+    # passes through (u / v) / v, which overflows for a large quotient and a small v.
+    a_smaller = safe_a <= denominator
+    quotient = xp.where(a_smaller, safe_a, denominator) / xp.where(a_smaller, denominator, safe_a)
+    far = xp.where(a_smaller, xp.log(quotient), -xp.log(quotient))
+    direct = xp.where(near, xp.log1p(relative), far)
     split = xp.log(safe_a) - xp.log(safe_b)
-    return xp.where(both, xp.where(ordinary, direct, split), xp.zeros_like(a))
+    return xp.where(both, xp.where(ordinary, direct, split), zero)
 
 
 # --------------------------------------------------------------------------- entropies
@@ -154,6 +169,8 @@ def binary_entropy(p: Any, base: float | None = None) -> Any:
 
     Raises
     ------
+    EmptyInputError
+        If ``p`` is empty.
     NonFiniteError, ValidationError
         If ``p`` holds NaN/infinity or lies outside [0, 1].
 
@@ -164,6 +181,7 @@ def binary_entropy(p: Any, base: float | None = None) -> Any:
     """
     scale = _log_of_base(base)
     xp, p = as_arrays(p, names=("p",))
+    check_nonempty(p, "p")
     check_finite(p, "p", xp)
     check_in_range(p, "p", 0.0, 1.0, xp)
     # log1p(-p) is accurate for small p; p = 1 is masked so log1p(-1) is never taken.
