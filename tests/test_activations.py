@@ -21,6 +21,7 @@ from mlequations._array import (
 from mlequations.activation_derivatives import (
     gelu_derivative,
     leaky_relu_derivative,
+    log_softmax_jacobian,
     relu_derivative,
     sigmoid_derivative,
     silu_derivative,
@@ -140,6 +141,43 @@ def test_infinities_give_the_limits_and_nan_propagates():
         np.testing.assert_array_equal(gelu(big, approximate=True), big * [1, 0])
 
 
+#: (value at x = +big, value at x = -big) for big = 1.7e308 (float64) or 3e38 (float32), given
+#: big and the slope alpha: the limit of each function, reached to the last bit at that size.
+EXTREME_LIMITS = {
+    "sigmoid": lambda big, alpha: (1.0, 0.0),
+    "tanh": lambda big, alpha: (1.0, -1.0),
+    "relu": lambda big, alpha: (big, 0.0),
+    "leaky_relu": lambda big, alpha: (big, -alpha * big),
+    "swish": lambda big, alpha: (big, 0.0),
+    "gelu": lambda big, alpha: (big, 0.0),
+    "sigmoid_derivative": lambda big, alpha: (0.0, 0.0),
+    "tanh_derivative": lambda big, alpha: (0.0, 0.0),
+    "relu_derivative": lambda big, alpha: (1.0, 0.0),
+    "leaky_relu_derivative": lambda big, alpha: (1.0, alpha),
+    "swish_derivative": lambda big, alpha: (1.0, 0.0),
+    "gelu_derivative": lambda big, alpha: (1.0, 0.0),
+}
+EXTREME_CASES = [
+    *((f, kwargs) for f, kwargs, _ in ELEMENTWISE),
+    *((f, kwargs) for f, kwargs, _ in DERIVATIVES),
+    (swish, {"beta": 3.0}),
+    (swish_derivative, {"beta": 3.0}),
+]
+
+
+@pytest.mark.parametrize(
+    ("function", "kwargs"), EXTREME_CASES, ids=lambda v: getattr(v, "__name__", str(v))
+)
+@pytest.mark.parametrize(("dtype", "big"), [(np.float64, 1.7e308), (np.float32, 3e38)])
+def test_the_largest_finite_inputs_give_the_limits_without_warnings(function, kwargs, dtype, big):
+    # filterwarnings = error: 2 * x in tanh_derivative and beta * x in swish overflowed here.
+    with np.errstate(over="raise", divide="raise", invalid="raise"):
+        result = function(np.array([big, -big], dtype=dtype), **kwargs)
+    limits = EXTREME_LIMITS[function.__name__](big, kwargs.get("alpha", 0.01))
+    assert result.dtype == dtype
+    np.testing.assert_allclose(result, np.asarray(limits, dtype=dtype), rtol=1e-6, atol=0)
+
+
 def test_empty_and_non_numeric_input():
     for function in (sigmoid, tanh, relu, leaky_relu, swish, gelu, sigmoid_derivative):
         assert function(np.zeros((0, 3))).shape == (0, 3)
@@ -199,7 +237,28 @@ def test_softmax_large_and_masked_scores():
         np.testing.assert_array_equal(rows[1], [0.5, 0.5])
 
 
-@pytest.mark.parametrize("function", [softmax, log_softmax, softmax_jacobian])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_scores_farther_apart_than_the_largest_float(torch, dtype):
+    # -1.7e308 - 1.7e308 overflowed with a warning (filterwarnings = error); PyTorch, which
+    # computes in the same dtype without warning, is the reference.
+    big = 1.7e308 if dtype == "float64" else 3e38
+    x = np.array([[-big, big], [big, -big], [-big, -big], [0.0, -big]], dtype=dtype)
+    t = torch.from_numpy(x)
+    with np.errstate(over="raise", divide="raise", invalid="raise"):
+        probabilities, logs = softmax(x), log_softmax(x)
+        jacobian, log_jacobian = softmax_jacobian(x), log_softmax_jacobian(x)
+    np.testing.assert_array_equal(probabilities, torch.softmax(t, dim=-1).numpy())
+    np.testing.assert_array_equal(probabilities[:2], [[0.0, 1.0], [1.0, 0.0]])
+    np.testing.assert_array_equal(logs, torch.log_softmax(t, dim=-1).numpy())
+    np.testing.assert_array_equal(logs[0], [-np.inf, 0.0])
+    s = torch.softmax(t, dim=-1).numpy()
+    identity = np.eye(2, dtype=dtype)
+    np.testing.assert_array_equal(jacobian, s[:, :, None] * identity - s[:, :, None] * s[:, None])
+    np.testing.assert_array_equal(log_jacobian, identity - s[:, None, :])
+    assert probabilities.dtype == logs.dtype == jacobian.dtype == log_jacobian.dtype == dtype
+
+
+@pytest.mark.parametrize("function", [softmax, log_softmax, softmax_jacobian, log_softmax_jacobian])
 def test_softmax_errors(function):
     with pytest.raises(EmptyInputError, match="x must not be empty"):
         function([])
@@ -318,6 +377,43 @@ def test_softmax_jacobian_matches_pytorch(torch, rng):
     assert softmax_jacobian(x.astype(np.float32)).dtype == np.float32
 
 
+def test_log_softmax_jacobian_matches_pytorch(torch, rng):
+    from torch.autograd.functional import jacobian
+
+    def reference(values, dim=-1):
+        tensor = torch.from_numpy(values)
+        return jacobian(lambda t: torch.log_softmax(t, dim=dim), tensor).numpy()
+
+    x = rng.normal(scale=3.0, size=5)
+    np.testing.assert_allclose(log_softmax_jacobian(x), reference(x), rtol=1e-12, atol=1e-15)
+    batch = rng.normal(size=(3, 2, 4))
+    jacobians = log_softmax_jacobian(batch)
+    assert jacobians.shape == (3, 2, 4, 4)
+    np.testing.assert_allclose(jacobians[2, 1], reference(batch[2, 1]), rtol=1e-12, atol=1e-15)
+    moved = log_softmax_jacobian(batch, axis=0)
+    assert moved.shape == (2, 4, 3, 3)
+    np.testing.assert_allclose(moved[1, 2], reference(batch[:, 1, 2]), rtol=1e-12, atol=1e-15)
+    # a masked score: its column is the identity's, and the other rows are those without it
+    masked = np.array([0.5, -np.inf, 2.0])
+    expected = np.eye(3) - special.softmax(masked)[None, :]
+    np.testing.assert_allclose(log_softmax_jacobian(masked), expected, rtol=1e-14)
+    single = log_softmax_jacobian(x.astype(np.float32))
+    assert single.dtype == np.float32
+    np.testing.assert_allclose(single, reference(x), rtol=1e-5, atol=1e-6)
+    # the softmax Jacobian is the log-softmax Jacobian with row i scaled by s_i
+    np.testing.assert_allclose(
+        softmax_jacobian(x), special.softmax(x)[:, None] * log_softmax_jacobian(x), atol=1e-16
+    )
+
+
+@given(scores)
+def test_log_softmax_jacobian_rows_sum_to_zero_and_annihilate_softmax(x):
+    jacobian = log_softmax_jacobian(x)
+    np.testing.assert_allclose(jacobian.sum(axis=-1), 0.0, atol=1e-12)
+    s = softmax(x)
+    np.testing.assert_allclose(np.einsum("...i,...ij->...j", s, jacobian), 0.0, atol=1e-12)
+
+
 @given(scores)
 def test_softmax_jacobian_is_symmetric_with_zero_row_sums(x):
     jacobian = softmax_jacobian(x)
@@ -366,6 +462,8 @@ ALL_FUNCTIONS = [
     (softmax, {"axis": 0}),
     (log_softmax, {}),
     (softmax_jacobian, {}),
+    (log_softmax_jacobian, {}),
+    (log_softmax_jacobian, {"axis": 0}),
 ]
 
 

@@ -64,6 +64,20 @@ def test_linear_transform_shape_errors(A, x, b, message):
         linear_transform(A, x, b)
 
 
+@pytest.mark.parametrize(
+    ("A", "x", "message"),
+    [
+        (np.zeros((0, 2)), [1.0, 2.0], r"^A must not be empty, got shape \(0, 2\)"),
+        (np.zeros((2, 0)), np.zeros(0), r"^A must not be empty, got shape \(2, 0\)"),
+        (np.eye(2), np.zeros((0, 2)), r"^x must not be empty, got shape \(0, 2\)"),
+    ],
+)
+def test_linear_transform_rejects_empty_input(A, x, message):
+    # An affine map with no rows or columns, or of no inputs, gave [] or [0, 0] silently.
+    with pytest.raises(EmptyInputError, match=message):
+        linear_transform(A, x)
+
+
 # --------------------------------------------------------------------------- inner product
 
 
@@ -84,6 +98,8 @@ def test_inner_product_errors():
         inner_product(1.0, [1.0])
     with pytest.raises(EmptyInputError, match="x must not be empty"):
         inner_product([], [])
+    with pytest.raises(EmptyInputError, match=r"^y must not be empty, got shape \(0, 2\)"):
+        inner_product([1.0, 2.0], np.zeros((0, 2)))
     with pytest.raises(ArrayTypeError, match="y must be an array of real numbers"):
         inner_product([1.0], ["a"])
 
@@ -125,6 +141,17 @@ def test_l2_norm_does_not_overflow_or_underflow():
         assert np.isnan(norm([np.nan, 1.0]))
 
 
+@pytest.mark.parametrize("order", [1, 2, math.inf])
+def test_norm_gradient_matches_torch_vector_norm_at_zero(torch, order):
+    # The L2 norm's sqrt has an infinite slope at 0: its gradient was NaN at the zero vector.
+    for values in ([0.0, 0.0], [[0.0, 0.0, 0.0], [3.0, -4.0, 0.0]], [0.0, 2.0, -2.0], [1e-3, 0.0]):
+        ours = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+        theirs = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+        norm(ours, ord=order).sum().backward()
+        torch.linalg.vector_norm(theirs, ord=order, dim=-1).sum().backward()
+        torch.testing.assert_close(ours.grad, theirs.grad, rtol=1e-12, atol=0)
+
+
 def test_norm_errors():
     with pytest.raises(ValidationError, match=r"ord must be 1, 2 or math\.inf, got 3"):
         norm([1.0], ord=3)
@@ -156,6 +183,32 @@ def test_normalize_guide_example_and_errors():
         normalize([[1.0, 2.0], [0.0, 0.0]])
     with pytest.raises(NonFiniteError, match="x must be finite, got NaN"):
         normalize([np.nan, 1.0])
+    with pytest.raises(EmptyInputError, match=r"^x must not be empty"):
+        normalize(np.zeros((2, 0)))
+
+
+@pytest.mark.parametrize(
+    "x",
+    [
+        np.array([3e38, 3e38], np.float32),
+        np.array([1.7e308, 1.7e308]),
+        np.array([1.7e308, 1.7e308, -1e-300]),
+    ],
+)
+def test_normalize_vectors_whose_norm_overflows(x):
+    # ||x|| is beyond the largest float: dividing by it gave [0, 0] and an overflow warning.
+    # Normalizing is scale-invariant: the closed form is the unit vector of x / 1e38 (or 1e308).
+    for order in (1, 2, math.inf):
+        unit = normalize(x, ord=order)
+        assert unit.dtype == x.dtype
+        small = x.astype(np.float64) / (1e38 if x.dtype == np.float32 else 1e308)
+        expected = small / np.linalg.norm(small, ord=order)
+        np.testing.assert_allclose(unit, expected, rtol=1e-6 if x.dtype == np.float32 else 1e-15)
+    batch = np.stack([x, x / 2**20])
+    np.testing.assert_allclose(normalize(batch), np.stack([normalize(x)] * 2), rtol=1e-6)
+    np.testing.assert_allclose(normalize(batch.T, axis=0), normalize(batch).T, rtol=1e-6)
+    with pytest.raises(ValidationError, match="x must not contain a zero vector"):
+        normalize(np.zeros_like(x))
 
 
 @given(hnp.arrays(np.float64, st.integers(1, 6), elements=finite).filter(lambda v: np.any(v)))

@@ -24,6 +24,7 @@ from mlequations._array import (
 from mlequations.activation_derivatives import (  # Their derivatives
     gelu_derivative,
     leaky_relu_derivative,
+    log_softmax_jacobian,
     relu_derivative,
     sigmoid_derivative,
     silu_derivative,
@@ -214,6 +215,7 @@ __all__ = [
     "linear_transform",
     "log_loss",
     "log_softmax",
+    "log_softmax_jacobian",
     "logistic_loss",
     "low_rank_approximation",
     "mae",

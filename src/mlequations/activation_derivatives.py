@@ -2,7 +2,7 @@ r"""Layer 1: the derivatives of the activation functions, the local gradients of
 
 Every function takes the *input* ``x`` of the activation (the pre-activation,
 not its output) and returns :math:`f'(x)` element-wise, or the full Jacobian
-matrix for the softmax. Like the activations they are array-API generic, keep
+matrix for the softmax and the log-softmax. Like the activations they are array-API generic, keep
 float32, propagate NaN and give the limits at ``±inf``.
 
 Where a function has a kink (ReLU and leaky ReLU at 0) the value there follows
@@ -23,6 +23,7 @@ from mlequations.activations import (
     GELU_TANH_SCALE,
     _check_parameter,
     _gelu_approximate,
+    _saturated,
     _with_limits,
     sigmoid,
     softmax,
@@ -31,6 +32,7 @@ from mlequations.activations import (
 __all__ = [
     "gelu_derivative",
     "leaky_relu_derivative",
+    "log_softmax_jacobian",
     "relu_derivative",
     "sigmoid_derivative",
     "silu_derivative",
@@ -39,6 +41,8 @@ __all__ = [
     "tanh_derivative",
 ]
 
+#: For |x| >= 400 the derivative of tanh, 4 e^{-2|x|}, is 0 in float64 (and in float32).
+TANH_DERIVATIVE_CLIP = 400.0
 #: For |x| >= 40 the Gaussian density term x·φ(x) of the GELU derivative is 0 in float64.
 GELU_DENSITY_CLIP = 40.0
 
@@ -85,7 +89,9 @@ def tanh_derivative(x: Any) -> Any:
 
         \tanh'(x) = 1 - \tanh^{2}(x) = \frac{4 e^{-2|x|}}{(1 + e^{-2|x|})^{2}}
 
-    The exponential form is exact in the tails and never overflows. The maximum is 1 at 0.
+    The exponential form is exact in the tails and never overflows (``x`` is
+    clipped to ±400 first, where the value is already 0, so ``2x`` cannot
+    overflow either). The maximum is 1 at 0.
 
     Parameters
     ----------
@@ -101,7 +107,10 @@ def tanh_derivative(x: Any) -> Any:
     array([1.   , 0.42, 0.   ])
     """
     xp, x = as_arrays(x, names=("x",))
-    return native(xp, 4 * _bell(xp, 2 * x))
+    # Beyond |x| = TANH_DERIVATIVE_CLIP the value 4 e^{-2|x|} is 0 in every dtype; clipping
+    # first keeps 2x from overflowing for |x| near the largest float.
+    clipped = xp.clip(x, -TANH_DERIVATIVE_CLIP, TANH_DERIVATIVE_CLIP)
+    return native(xp, 4 * _bell(xp, 2 * clipped))
 
 
 def relu_derivative(x: Any) -> Any:
@@ -202,7 +211,8 @@ def swish_derivative(x: Any, beta: float = 1.0) -> Any:
     limits = (1.0, 0.0) if beta > 0 else (0.5, 0.5)
 
     def compute(z: Any) -> Any:
-        return sigmoid(beta * z) * (1 + beta * z * sigmoid(-beta * z))
+        t = beta * _saturated(xp, z, beta)
+        return sigmoid(t) * (1 + t * sigmoid(-t))
 
     return native(xp, _with_limits(xp, x, compute, *limits))
 
@@ -296,3 +306,51 @@ def softmax_jacobian(x: Any, axis: int = -1) -> Any:
     identity = xp.eye(s.shape[-1], dtype=s.dtype, device=device(s))
     column = s[..., :, None]
     return column * identity - column * s[..., None, :]
+
+
+def log_softmax_jacobian(x: Any, axis: int = -1) -> Any:
+    r"""The Jacobian of the log-softmax, :math:`\delta_{ij} - \operatorname{softmax}(x)_j`.
+
+    .. math::
+
+        J = \frac{\partial \log \operatorname{softmax}(x)}{\partial x}
+        = I - \mathbf{1}\, s^{\top}, \qquad s = \operatorname{softmax}(x)
+
+    Raising score :math:`j` raises :math:`\log s_j` by :math:`1 - s_j` and lowers
+    every other log-probability by :math:`s_j`. Every row of :math:`J` sums to
+    0 and :math:`s^{\top} J = 0`. Unlike the softmax Jacobian it is not
+    symmetric; it is that Jacobian with row :math:`i` divided by :math:`s_i`,
+    but computed without the division, so it stays exact where :math:`s_i`
+    underflows to 0.
+
+    Parameters
+    ----------
+    x : array_like
+        Scores; the same rules as :func:`~mlequations.activations.softmax`.
+    axis : int, default -1
+        The axis of the scores. It is moved to the end: a batch of shape
+        ``(..., n)`` gives Jacobians of shape ``(..., n, n)``.
+
+    Returns
+    -------
+    array, shape (..., n, n)
+        ``J[..., i, j]`` is the derivative of output i with respect to input j.
+        A masked score (``-inf``) has ``s_j = 0``, so its column is that of the
+        identity.
+
+    Raises
+    ------
+    EmptyInputError, NonFiniteError
+        As for the softmax.
+
+    Examples
+    --------
+    >>> log_softmax_jacobian([0.0, 0.0]).tolist()
+    [[0.5, -0.5], [-0.5, 0.5]]
+    >>> log_softmax_jacobian([0.0, math.log(3.0)]).round(4).tolist()
+    [[0.75, -0.75], [-0.25, 0.25]]
+    """
+    xp, x = as_arrays(x, names=("x",))
+    s = xp.moveaxis(softmax(x, axis=axis), axis, -1)
+    identity = xp.eye(s.shape[-1], dtype=s.dtype, device=device(s))
+    return identity - s[..., None, :]

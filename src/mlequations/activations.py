@@ -103,11 +103,28 @@ def _reduction_input(x: Any, axis: int) -> tuple[Any, Any, int]:
     return xp, x, axis
 
 
-def _shift(xp: Any, x: Any, axis: int) -> Any:
-    """The largest non-NaN score along ``axis`` (0 if there is none); NaN still propagates."""
+def _shifted(xp: Any, x: Any, axis: int) -> Any:
+    """``x - m`` with ``m`` the largest non-NaN score along ``axis``; NaN still propagates.
+
+    The difference of two finite scores can exceed the largest float (``-1.7e308 - 1.7e308``).
+    Halving both sides is exact, so ``x / 2 - m / 2 < -max / 2`` tells exactly where
+    ``x - m`` would overflow; those entries get ``-inf`` (their exponential is 0) without
+    computing the overflowing difference, and the others get ``x - m`` as usual.
+    """
     ignoring_nan = xp.where(xp.isnan(x), xp.full_like(x, -math.inf), x)
     largest = xp.max(ignoring_nan, axis=axis, keepdims=True)
-    return xp.where(xp.isinf(largest), xp.zeros_like(largest), largest)
+    m = xp.where(xp.isinf(largest), xp.zeros_like(largest), largest)
+    beyond = (x / 2 - m / 2) < -0.5 * float(xp.finfo(x.dtype).max)
+    difference = xp.where(beyond, m, x) - m
+    return xp.where(beyond, xp.full_like(difference, -math.inf), difference)
+
+
+def _saturated(xp: Any, z: Any, beta: float) -> Any:
+    """``z`` clipped where ``beta * z`` would overflow; the sigmoid is already 0 or 1 there."""
+    if beta <= 1.0:
+        return z
+    bound = 0.5 * float(xp.finfo(z.dtype).max) / beta
+    return xp.clip(z, -bound, bound)
 
 
 # --------------------------------------------------------------------------- activations
@@ -240,7 +257,9 @@ def softmax(x: Any, axis: int = -1) -> Any:
 
     Subtracting the maximum changes nothing mathematically (softmax is
     shift-invariant) but keeps every exponent <= 0, so large scores do not
-    overflow: ``softmax([1000, 1000]) = [0.5, 0.5]``.
+    overflow: ``softmax([1000, 1000]) = [0.5, 0.5]``. Where the gap
+    :math:`x_i - m` itself lies beyond the largest float (``[-1.7e308, 1.7e308]``)
+    it is taken as ``-inf``, giving probability 0 without an overflow warning.
 
     Parameters
     ----------
@@ -267,9 +286,11 @@ def softmax(x: Any, axis: int = -1) -> Any:
     array([0.09  , 0.2447, 0.6652])
     >>> softmax([1000.0, 1000.0]).tolist()
     [0.5, 0.5]
+    >>> softmax([-1.7e308, 1.7e308]).tolist()
+    [0.0, 1.0]
     """
     xp, x, axis = _reduction_input(x, axis)
-    exponentials = xp.exp(x - _shift(xp, x, axis))
+    exponentials = xp.exp(_shifted(xp, x, axis))
     return exponentials / xp.sum(exponentials, axis=axis, keepdims=True)
 
 
@@ -293,7 +314,8 @@ def log_softmax(x: Any, axis: int = -1) -> Any:
     Returns
     -------
     array, same shape and dtype as ``x``
-        Values <= 0; ``-inf`` where ``x`` is ``-inf``.
+        Values <= 0; ``-inf`` where ``x`` is ``-inf`` or so far below the
+        largest score that the true value is below the most negative float.
 
     Raises
     ------
@@ -306,7 +328,7 @@ def log_softmax(x: Any, axis: int = -1) -> Any:
     array([-2.4076, -1.4076, -0.4076])
     """
     xp, x, axis = _reduction_input(x, axis)
-    shifted = x - _shift(xp, x, axis)
+    shifted = _shifted(xp, x, axis)
     return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
 
 
@@ -319,6 +341,8 @@ def swish(x: Any, beta: float = 1.0) -> Any:
 
     With :math:`\beta = 1` this is the SiLU (:func:`silu` is the same function).
     Limits: ``swish(inf) = inf``; ``swish(-inf) = 0`` for :math:`\beta > 0`.
+    For :math:`\beta > 1` the gate's argument is taken of ``x`` clipped where
+    :math:`\beta x` would overflow (the gate is exactly 0 or 1 there).
 
     Parameters
     ----------
@@ -339,7 +363,9 @@ def swish(x: Any, beta: float = 1.0) -> Any:
     xp, x = as_arrays(x, names=("x",))
     beta = _check_parameter(beta, "beta", 0.0)
     at_minus_inf = 0.0 if beta > 0 else -math.inf
-    value = _with_limits(xp, x, lambda z: z * sigmoid(beta * z), math.inf, at_minus_inf)
+    value = _with_limits(
+        xp, x, lambda z: z * sigmoid(beta * _saturated(xp, z, beta)), math.inf, at_minus_inf
+    )
     return native(xp, value)
 
 

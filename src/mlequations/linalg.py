@@ -62,6 +62,16 @@ def _check_ord(ord: Any) -> float:
     return float(ord)
 
 
+def _vectors(x: Any, ord: Any, axis: int) -> tuple[Any, Any, float, int]:
+    """Validate the input of the norms: ``xp``, ``x``, the order and a non-negative axis."""
+    xp, x = as_arrays(x, names=("x",))
+    order = _check_ord(ord)
+    if x.ndim == 0:
+        raise ShapeError("x must be a vector (at least 1-D), got a scalar")
+    check_nonempty(x, "x")
+    return xp, x, order, normalize_axis(axis, x.ndim)
+
+
 # --------------------------------------------------------------------------- products and norms
 
 
@@ -92,6 +102,8 @@ def linear_transform(A: Any, x: Any, b: Any = None) -> Any:
     ------
     ShapeError
         If ``A`` is not 2-D, ``x``'s last axis is not ``n`` or ``b`` is not ``(m,)``.
+    EmptyInputError
+        If ``A`` has no rows or columns, or ``x`` is an empty batch.
 
     Examples
     --------
@@ -105,9 +117,11 @@ def linear_transform(A: Any, x: Any, b: Any = None) -> Any:
     else:
         xp, A, x, b = as_arrays(A, x, b, names=("A", "x", "b"))
     check_matrix(A, "A", stacked=False)
+    check_nonempty(A, "A")
     m, n = A.shape
     if x.ndim == 0 or x.shape[-1] != n:
         raise ShapeError(f"x must have {n} entries along its last axis, got shape {tuple(x.shape)}")
+    check_nonempty(x, "x")
     y = xp.matmul(x, xp.matrix_transpose(A))
     if b is None:
         return y
@@ -152,13 +166,14 @@ def inner_product(x: Any, y: Any, axis: int = -1) -> Any:
         raise ShapeError(
             f"x and y must be vectors, got shapes {tuple(x.shape)} and {tuple(y.shape)}"
         )
+    check_nonempty(x, "x")
+    check_nonempty(y, "y")
     try:
         x, y = xp.broadcast_arrays(x, y)
     except (ValueError, RuntimeError) as error:
         raise ShapeError(
             f"x and y must have broadcastable shapes, got {tuple(x.shape)} and {tuple(y.shape)}"
         ) from error
-    check_nonempty(x, "x")
     axis = normalize_axis(axis, x.ndim) - x.ndim
     return native(xp, xp.vecdot(x, y, axis=axis))
 
@@ -190,7 +205,10 @@ def norm(x: Any, ord: float = 2, axis: int = -1, keepdims: bool = False) -> Any:
     -------
     array
         Non-negative; the zero vector has norm 0, any infinite entry gives
-        ``inf`` and NaN propagates.
+        ``inf`` and NaN propagates. A norm beyond the largest float of the
+        dtype (``[3e38, 3e38]`` in float32) is ``inf``. In PyTorch the gradient
+        at the zero vector is 0 for every ``ord``, as for
+        ``torch.linalg.vector_norm`` (not NaN).
 
     Raises
     ------
@@ -204,12 +222,7 @@ def norm(x: Any, ord: float = 2, axis: int = -1, keepdims: bool = False) -> Any:
     >>> [float(norm([3, -4], ord=p)) for p in (1, 2, math.inf)]
     [7.0, 5.0, 4.0]
     """
-    xp, x = as_arrays(x, names=("x",))
-    order = _check_ord(ord)
-    if x.ndim == 0:
-        raise ShapeError("x must be a vector (at least 1-D), got a scalar")
-    check_nonempty(x, "x")
-    axis = normalize_axis(axis, x.ndim)
+    xp, x, order, axis = _vectors(x, ord, axis)
     magnitude = xp.abs(x)
     if order == 1:
         return native(xp, xp.sum(magnitude, axis=axis, keepdims=keepdims))
@@ -217,7 +230,11 @@ def norm(x: Any, ord: float = 2, axis: int = -1, keepdims: bool = False) -> Any:
     if order == math.inf:
         return largest if keepdims else xp.squeeze(largest, axis=axis)
     scale = xp.where((largest == 0) | xp.isinf(largest), xp.ones_like(largest), largest)
-    root = xp.sqrt(xp.sum((magnitude / scale) ** 2, axis=axis, keepdims=True))
+    squares = xp.sum((magnitude / scale) ** 2, axis=axis, keepdims=True)
+    # sqrt has an infinite slope at 0: take it of 1 instead for the zero vector, so that
+    # autograd gives the zero gradient of torch.linalg.vector_norm there, not NaN.
+    empty = squares == 0
+    root = xp.where(empty, squares, xp.sqrt(xp.where(empty, xp.ones_like(squares), squares)))
     result = xp.where(xp.isinf(largest), largest, scale * root)
     return result if keepdims else xp.squeeze(result, axis=axis)
 
@@ -227,7 +244,13 @@ def normalize(x: Any, ord: float = 2, axis: int = -1) -> Any:
 
     .. math::
 
-        \tilde{x} = \frac{x}{\lVert x \rVert_p}, \qquad \lVert \tilde{x} \rVert_p = 1
+        \tilde{x} = \frac{x}{\lVert x \rVert_p}
+        = \frac{x / m}{\lVert x / m \rVert_p}, \qquad m = \max_i |x_i|, \qquad
+        \lVert \tilde{x} \rVert_p = 1
+
+    Dividing by :math:`m` first keeps every entry in [-1, 1], so vectors whose
+    norm overflows (``[1.7e308, 1.7e308]``, or ``[3e38, 3e38]`` in float32)
+    are still normalized correctly, to ``[0.7071, 0.7071]``.
 
     Parameters
     ----------
@@ -244,7 +267,10 @@ def normalize(x: Any, ord: float = 2, axis: int = -1) -> Any:
     Raises
     ------
     ValidationError
-        If a vector is zero (it has no direction to keep).
+        If a vector is zero (it has no direction to keep) or ``ord`` is not 1, 2
+        or ``math.inf``.
+    EmptyInputError
+        If ``x`` is empty.
     NonFiniteError
         If ``x`` holds NaN or infinity.
 
@@ -252,12 +278,16 @@ def normalize(x: Any, ord: float = 2, axis: int = -1) -> Any:
     --------
     >>> normalize([3, 4]).round(12).tolist()
     [0.6, 0.8]
+    >>> normalize([1.7e308, 1.7e308]).round(4).tolist()
+    [0.7071, 0.7071]
     """
-    xp, x = as_arrays(x, names=("x",))
+    xp, x, _, axis_index = _vectors(x, ord, axis)
     check_finite(x, "x", xp)
-    size = norm(x, ord=ord, axis=axis, keepdims=True)
-    if bool(xp.any(size == 0)):
+    largest = xp.max(xp.abs(x), axis=axis_index, keepdims=True)
+    if bool(xp.any(largest == 0)):
         raise ValidationError(
             f"x must not contain a zero vector along axis {axis}: it has no direction to normalize"
         )
-    return x / size
+    # x / max|x| lies in [-1, 1], so its norm (at most n) cannot overflow even when x's does.
+    scaled = x / largest
+    return scaled / norm(scaled, ord=ord, axis=axis_index, keepdims=True)

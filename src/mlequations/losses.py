@@ -12,10 +12,11 @@ margin losses of binary classification live in :mod:`mlequations.margin_losses`.
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any, Literal
 
 from mlequations._array import (
-    PROBABILITY_ATOL,
+    ArrayTypeError,
     ShapeError,
     ValidationError,
     as_arrays,
@@ -28,6 +29,7 @@ from mlequations._array import (
     normalize_axis,
     xlogy,
 )
+from mlequations.activations import log_softmax
 
 __all__ = [
     "binary_cross_entropy",
@@ -46,11 +48,14 @@ _REDUCTIONS = ("mean", "sum", "none")
 
 
 def _prepare_reduction(reduction: str, axis: int | None, x: Any, name: str) -> int | None:
-    """Validate ``reduction`` and ``axis``; a mean needs at least one element."""
+    """Validate ``reduction`` and ``axis``; every loss needs at least one element.
+
+    An empty input is an error for every reduction: its mean is undefined, and the
+    0 of an empty sum (or an empty array of losses) would hide a missing batch.
+    """
     if reduction not in _REDUCTIONS:
         raise ValidationError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
-    if reduction == "mean":
-        check_nonempty(x, name)
+    check_nonempty(x, name)
     return None if axis is None else normalize_axis(axis, x.ndim)
 
 
@@ -117,7 +122,7 @@ def mean_squared_error(
     ShapeError
         If the shapes differ.
     EmptyInputError
-        If the inputs are empty and ``reduction="mean"``.
+        If the inputs are empty (for every reduction).
     NonFiniteError
         If an input holds NaN or infinity.
 
@@ -159,14 +164,14 @@ mae = mean_absolute_error
 
 
 def binary_cross_entropy(
-    y_true: Any,
-    y_pred: Any,
-    *,
+    y: Any,
+    p: Any,
     from_logits: bool = False,
+    *,
     reduction: Reduction = "mean",
     axis: int | None = None,
 ) -> Any:
-    r"""Binary cross-entropy (log loss) of labels ``y_true`` under probabilities ``y_pred``.
+    r"""Binary cross-entropy (log loss) of labels ``y`` under probabilities ``p``.
 
     .. math::
 
@@ -188,13 +193,14 @@ def binary_cross_entropy(
 
     Parameters
     ----------
-    y_true : array_like
+    y : array_like
         Labels in {0, 1}; soft targets in [0, 1] are accepted too.
-    y_pred : array_like
+    p : array_like
         Predicted probabilities of class 1 in [0, 1], or logits (any finite
-        number) when ``from_logits`` is true. Same shape as ``y_true``.
-    from_logits : bool
-        Whether ``y_pred`` holds logits instead of probabilities.
+        number) when ``from_logits`` is true. Same shape as ``y``.
+    from_logits : bool, default False
+        Whether ``p`` holds logits instead of probabilities (may be given as
+        the third positional argument).
     reduction, axis
         As in :func:`mean_squared_error`.
 
@@ -207,7 +213,9 @@ def binary_cross_entropy(
     Raises
     ------
     ValidationError
-        If ``y_true`` or the probabilities lie outside [0, 1].
+        If ``y`` or the probabilities lie outside [0, 1].
+    ArrayTypeError
+        If ``from_logits`` is not True or False.
     ShapeError, EmptyInputError, NonFiniteError
         As in :func:`mean_squared_error`.
 
@@ -215,70 +223,72 @@ def binary_cross_entropy(
     --------
     >>> round(float(binary_cross_entropy([1, 0, 1], [0.9, 0.1, 0.8])), 4)
     0.1446
-    >>> float(binary_cross_entropy([1.0], [1e4], from_logits=True))
+    >>> float(binary_cross_entropy([1.0], [1e4], True))
     0.0
     """
-    xp, y_true, y_pred, axis = _paired(y_true, y_pred, reduction, axis)
-    check_in_range(y_true, "y_true", 0, 1, xp)
+    from_logits = _check_flag(from_logits, "from_logits")
+    xp, y, p, axis = _paired(y, p, reduction, axis, names=("y", "p"))
+    check_in_range(y, "y", 0, 1, xp)
     if from_logits:
         # max(z, 0) - z y is exact when y is 0 or 1; the log1p term never overflows.
-        linear = xp.maximum(y_pred, xp.zeros_like(y_pred)) - y_pred * y_true
-        losses = linear + xp.log1p(xp.exp(-xp.abs(y_pred)))
+        linear = xp.maximum(p, xp.zeros_like(p)) - p * y
+        losses = linear + xp.log1p(xp.exp(-xp.abs(p)))
     else:
-        check_in_range(y_pred, "y_pred", 0, 1, xp)
+        check_in_range(p, "p", 0, 1, xp)
         # 0 - x rather than -x, so that a perfect prediction gives +0.0, not -0.0.
-        losses = 0.0 - (xlogy(y_true, y_pred, xp) + _xlog1my(1.0 - y_true, y_pred, xp))
+        losses = 0.0 - (xlogy(y, p, xp) + _xlog1my(1.0 - y, p, xp))
     return _reduce(losses, xp, reduction, axis)
 
 
-def _one_hot(labels: Any, y_pred: Any, class_axis: int, xp: Any) -> Any:
-    """Integer class labels as one-hot rows along ``class_axis`` of ``y_pred``."""
-    classes = y_pred.shape[class_axis]
-    check_finite(labels, "y_true", xp)
+def _one_hot(labels: Any, p: Any, class_axis: int, xp: Any) -> Any:
+    """Integer class labels as one-hot rows along ``class_axis`` of ``p``."""
+    classes = p.shape[class_axis]
+    check_finite(labels, "y", xp)
     valid = (labels == xp.round(labels)) & (labels >= 0) & (labels < classes)
     if not bool(xp.all(valid)):
         bad = xp.max(xp.where(valid, xp.full_like(labels, -math.inf), labels))
         raise ValidationError(
-            f"y_true must hold integer class labels in [0, {classes}), got {float(bad):g}"
+            f"y must hold integer class labels in [0, {classes}), got {float(bad):g}"
         )
-    shape = [1] * y_pred.ndim
+    shape = [1] * p.ndim
     shape[class_axis] = classes
     grid = xp.reshape(xp.arange(classes, dtype=labels.dtype), tuple(shape))
-    return xp.astype(xp.expand_dims(labels, axis=class_axis) == grid, y_pred.dtype)
+    return xp.astype(xp.expand_dims(labels, axis=class_axis) == grid, p.dtype)
 
 
-def _log_softmax(logits: Any, axis: int, xp: Any) -> Any:
-    shifted = logits - xp.max(logits, axis=axis, keepdims=True)
-    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
-
-
-def _class_targets(y_true: Any, y_pred: Any, class_axis: int, xp: Any) -> Any:
+def _class_targets(y: Any, p: Any, class_axis: int, xp: Any) -> Any:
     """One-hot targets from labels, or the given soft targets after checking them."""
-    without_class = tuple(d for i, d in enumerate(y_pred.shape) if i != class_axis)
-    if tuple(y_true.shape) == without_class:
-        return _one_hot(y_true, y_pred, class_axis, xp)
-    if tuple(y_true.shape) == tuple(y_pred.shape):
-        check_probability(
-            y_true, "y_true", xp, axis=class_axis, atol=_sum_atol(y_pred, class_axis, xp)
-        )
-        return y_true
+    without_class = tuple(d for i, d in enumerate(p.shape) if i != class_axis)
+    if tuple(y.shape) == without_class:
+        return _one_hot(y, p, class_axis, xp)
+    if tuple(y.shape) == tuple(p.shape):
+        check_probability(y, "y", xp, axis=class_axis)
+        return y
     raise ShapeError(
-        f"y_true must have shape {without_class} (integer labels) or {tuple(y_pred.shape)} "
-        f"(one-hot or soft targets), got {tuple(y_true.shape)}"
+        f"y must have shape {without_class} (integer labels) or {tuple(p.shape)} "
+        f"(one-hot or soft targets), got {tuple(y.shape)}"
     )
 
 
-def _sum_atol(y_pred: Any, class_axis: int, xp: Any) -> float:
-    """Tolerance on a probability sum: the library default, or one ulp per class."""
-    classes = int(y_pred.shape[class_axis])
-    return max(PROBABILITY_ATOL, classes * float(xp.finfo(y_pred.dtype).eps))
+def _check_flag(value: Any, name: str) -> bool:
+    """A yes/no option given positionally must really be one (not a misplaced argument).
+
+    Python's and NumPy's booleans (both types are named ``bool``) and the integers 0
+    and 1 are accepted; anything else (a reduction name, an array) is a mistake.
+    """
+    is_flag = type(value).__name__ == "bool" or (
+        isinstance(value, numbers.Integral) and value in (0, 1)
+    )
+    if not is_flag:
+        raise ArrayTypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
 
 
 def categorical_cross_entropy(
-    y_true: Any,
-    y_pred: Any,
-    *,
+    y: Any,
+    p: Any,
     from_logits: bool = False,
+    *,
     axis: int = -1,
     reduction: Reduction = "mean",
 ) -> Any:
@@ -298,17 +308,17 @@ def categorical_cross_entropy(
 
     Parameters
     ----------
-    y_true : array_like
-        Integer class labels in [0, C) with the shape of ``y_pred`` minus the
-        class axis, or one-hot / soft targets of the shape of ``y_pred`` that
+    y : array_like
+        Integer class labels in [0, C) with the shape of ``p`` minus the
+        class axis, or one-hot / soft targets of the shape of ``p`` that
         sum to 1 along ``axis``.
-    y_pred : array_like
+    p : array_like
         Class probabilities summing to 1 along ``axis`` (within ``1e-6`` or a
         few ulps per class), or logits when ``from_logits`` is true.
-    from_logits : bool
-        Whether ``y_pred`` holds logits.
+    from_logits : bool, default False
+        Whether ``p`` holds logits (may be given as the third positional argument).
     axis : int
-        The class axis of ``y_pred`` (default: the last).
+        The class axis of ``p`` (default: the last).
     reduction : {"mean", "sum", "none"}
         Over the examples (every position except the class axis).
 
@@ -321,33 +331,37 @@ def categorical_cross_entropy(
     Raises
     ------
     ShapeError
-        If the shapes do not fit together or ``y_pred`` has no class axis.
+        If the shapes do not fit together or ``p`` has no class axis.
     ValidationError
         Labels that are not integers in [0, C), targets or probabilities that
         are negative or do not sum to 1, NaN or infinite inputs, or an empty
-        ``y_pred``.
+        ``p`` (:class:`~mlequations.EmptyInputError`).
+    ArrayTypeError
+        If ``from_logits`` is not True or False.
 
     Examples
     --------
     >>> p = [[0.7, 0.2, 0.1], [0.1, 0.8, 0.1]]
     >>> round(float(categorical_cross_entropy([0, 1], p)), 4)
     0.2899
-    >>> float(categorical_cross_entropy([1], [[1e4, -1e4]], from_logits=True))
+    >>> float(categorical_cross_entropy([1], [[1e4, -1e4]], True))
     20000.0
     """
-    xp, y_true, y_pred = as_arrays(y_true, y_pred, names=("y_true", "y_pred"))
-    if y_pred.ndim == 0:
-        raise ShapeError("y_pred must have a class axis, got a scalar")
-    class_axis = normalize_axis(axis, y_pred.ndim)
-    _prepare_reduction(reduction, None, y_pred, "y_pred")
-    check_nonempty(y_pred, "y_pred")
-    check_finite(y_pred, "y_pred", xp)
-    targets = _class_targets(y_true, y_pred, class_axis, xp)
+    from_logits = _check_flag(from_logits, "from_logits")
+    xp, y, p = as_arrays(y, p, names=("y", "p"))
+    if p.ndim == 0:
+        raise ShapeError("p must have a class axis, got a scalar")
+    class_axis = normalize_axis(axis, p.ndim)
+    _prepare_reduction(reduction, None, p, "p")
+    check_finite(p, "p", xp)
+    targets = _class_targets(y, p, class_axis, xp)
     if from_logits:
-        losses = 0.0 - xp.sum(targets * _log_softmax(y_pred, class_axis, xp), axis=class_axis)
+        log_p = log_softmax(p, axis=class_axis)
+        # A logit so far below the largest that its log-probability is -inf (a gap beyond
+        # the largest float) contributes 0 where its target is 0, not 0 * -inf = NaN.
+        terms = targets * xp.where(targets == 0, xp.zeros_like(log_p), log_p)
+        losses = 0.0 - xp.sum(terms, axis=class_axis)
     else:
-        check_probability(
-            y_pred, "y_pred", xp, axis=class_axis, atol=_sum_atol(y_pred, class_axis, xp)
-        )
-        losses = 0.0 - xp.sum(xlogy(targets, y_pred, xp), axis=class_axis)
+        check_probability(p, "p", xp, axis=class_axis)
+        losses = 0.0 - xp.sum(xlogy(targets, p, xp), axis=class_axis)
     return _reduce(losses, xp, reduction, None)

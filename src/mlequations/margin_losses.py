@@ -12,7 +12,9 @@ logistic loss.
 
 Every function here returns one loss per example by default
 (``reduction="none"``); ``reduction="mean"`` gives the training loss (empirical
-risk) and ``"sum"`` the total. Inputs may be NumPy or any array-API arrays.
+risk) and ``"sum"`` the total. An empty input raises
+:class:`~mlequations.EmptyInputError` whatever the reduction. Inputs may be
+NumPy or any array-API arrays.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from mlequations._array import (
     NonFiniteError,
     ValidationError,
     as_arrays,
+    check_nonempty,
     check_same_shape,
     native,
 )
@@ -156,6 +159,8 @@ def classification_margin(t: Any, score: Any) -> Any:
         If a label is not 0 or 1.
     ShapeError
         If the shapes differ.
+    EmptyInputError
+        If there are no examples.
     NonFiniteError
         If a score is NaN.
 
@@ -166,6 +171,7 @@ def classification_margin(t: Any, score: Any) -> Any:
     """
     xp, t, score = as_arrays(t, score, names=("t", "score"))
     check_same_shape(t, score, "t", "score")
+    check_nonempty(score, "score")
     is_label = (t == 0) | (t == 1)
     if not bool(xp.all(is_label)):
         bad = float(xp.max(xp.where(is_label, xp.full_like(t, -math.inf), t)))
@@ -216,7 +222,7 @@ def detection_error_loss(
     NonFiniteError
         If a margin is NaN.
     EmptyInputError
-        If ``margin`` is empty and ``reduction="mean"``.
+        If ``margin`` is empty (for every reduction).
 
     Examples
     --------
