@@ -1,4 +1,4 @@
-"""Layer 0: conversion to arrays and the validation messages."""
+"""Layer 0: conversion to arrays (_array) and the validation messages (_checks)."""
 
 import numpy as np
 import pytest
@@ -13,15 +13,17 @@ from mlequations._array import (
     array_namespace,
     as_array,
     as_arrays,
+    erf,
+    xlogy,
+)
+from mlequations._checks import (
     check_finite,
     check_in_range,
     check_nonempty,
     check_positive,
     check_probability,
     check_same_shape,
-    erf,
     normalize_axis,
-    xlogy,
 )
 
 

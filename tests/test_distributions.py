@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -49,6 +52,66 @@ def test_gaussian_matches_scipy(rng):
     assert float(gaussian_pdf(0.0, 0.0, 1e-300)) == pytest.approx(
         stats.norm.pdf(0.0, scale=1e-150), rel=1e-12
     )
+
+
+def _gaussian_log_pdf_closed_form(x, mean=0.0, var=1.0):
+    """-(x - mu)^2 / (2 var) - log(2 pi var) / 2 in Python floats, ordered to avoid overflow."""
+    gap = abs(x / 2 - mean / 2) / math.sqrt(var)  # (|x - mu| / sigma) / 2
+    return -(2 * gap) * gap - 0.5 * (math.log(2 * math.pi) + math.log(var))
+
+
+@pytest.mark.parametrize(
+    ("x", "mean", "var"),
+    [
+        (1e150, 0.0, 1.0),
+        (1.8e154, 0.0, 1.0),  # the largest quadratic term below the float limit
+        (1e200, 0.0, 1e100),
+        (-1e308, 1e308, 1e300),  # x - mean alone overflows
+        (1e-100, 0.0, 1e-300),
+        (0.0, 0.0, 5e-324),  # the tallest finite peak
+    ],
+)
+def test_gaussian_stays_accurate_at_extreme_finite_values(x, mean, var):
+    expected = _gaussian_log_pdf_closed_form(x, mean, var)
+    assert float(gaussian_log_pdf(x, mean, var)) == pytest.approx(expected, rel=1e-12)
+    with np.errstate(under="ignore"):
+        assert float(gaussian_pdf(x, mean, var)) == pytest.approx(math.exp(expected), rel=1e-12)
+    if abs(x - mean) / math.sqrt(var) < 1e150:  # where SciPy itself does not overflow
+        sigma = math.sqrt(var)
+        assert float(gaussian_log_pdf(x, mean, var)) == pytest.approx(
+            stats.norm.logpdf(x, mean, sigma), rel=1e-12
+        )
+
+
+@pytest.mark.parametrize(
+    ("x", "mean", "var", "dtype"),
+    [
+        (1e200, 0.0, 1.0, np.float64),  # raised an overflow RuntimeWarning
+        (2e154, 0.0, 1.0, np.float64),
+        (1e308, -1e308, 1.0, np.float64),
+        (1.0, 0.0, 1e-320, np.float64),
+        (3e19, 0.0, 1.0, np.float32),
+        (3e38, -3e38, 1e-45, np.float32),
+    ],
+)
+def test_gaussian_far_beyond_the_float_range_is_zero_without_warnings(x, mean, var, dtype):
+    # The quadratic term exceeds the largest float: log density -inf, density 0.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        args = [np.asarray(v, dtype=dtype) for v in (x, mean, var)]
+        log_density, density = gaussian_log_pdf(*args), gaussian_pdf(*args)
+    assert np.isneginf(log_density)
+    assert log_density.dtype == dtype
+    assert float(density) == 0.0
+    with np.errstate(over="ignore", under="ignore"):
+        assert stats.norm.pdf(x, mean, math.sqrt(var)) == 0.0
+
+
+def test_gaussian_log_pdf_in_float32_near_its_limit():
+    x = np.float32(1e19)  # quadratic term 5e37, just inside float32
+    result = gaussian_log_pdf(x)
+    assert result.dtype == np.float32
+    assert float(result) == pytest.approx(_gaussian_log_pdf_closed_form(float(x)), rel=1e-6)
 
 
 def test_bernoulli_and_categorical_match_scipy(rng):
@@ -105,7 +168,12 @@ def test_one_hot_rows_sum_to_one_and_argmax_recovers_labels(labels):
         (lambda: categorical_pmf([1, 1], [0.2, 0.8], "one_hot"), ValidationError, "one-hot"),
         (lambda: categorical_pmf([1, 0, 0], [0.2, 0.8], "one_hot"), ShapeError, "length 2"),
         (lambda: categorical_pmf([1], [0.2, 0.8], "onehot"), ValidationError, "encoding must"),
-        (lambda: categorical_pmf([0, 1], [[0.2, 0.8]] * 3), ShapeError, "broadcast"),
+        (
+            lambda: categorical_pmf([0, 1], [[0.2, 0.8]] * 3),
+            ShapeError,
+            r"x \(2,\) and q without its class axis \(3,\)",
+        ),
+        (lambda: categorical_pmf([0], 1.0), ShapeError, "q must have a last axis over the C"),
         (lambda: gaussian_pdf(0.0, 0.0, 0.0), ValidationError, "var must be positive, got 0"),
         (lambda: gaussian_pdf([np.inf], 0.0, 1.0), NonFiniteError, "x must be finite"),
         (lambda: gaussian_pdf([0.0, 1.0], [0.0, 1.0, 2.0]), ShapeError, "x and mean and var"),

@@ -131,6 +131,11 @@ def test_bayes_theorem_errors(args, error, message):
         ([np.nan, 1.0], [0.1, 0.2], ProbabilityError, "prior must hold finite probabilities"),
         ([0.5, 0.5], [-0.1, 0.2], ValidationError, "likelihood must be non-negative, got -0.1"),
         ([0.5, 0.5], [0.1, 0.2, 0.3], ShapeError, r"prior \(2,\) and likelihood \(3,\)"),
+        # The prior is checked as given: one number does not stretch over 4 hypotheses.
+        ([0.25], [1.0, 2.0, 3.0, 4.0], ShapeError, r"prior \(1,\) and likelihood \(4,\)"),
+        ([0.5, 0.5], [0.3], ShapeError, r"prior \(2,\) and likelihood \(1,\)"),
+        ([0.5, 0.5], 0.3, ShapeError, r"likelihood has no axis -1 to sum over"),
+        ([[0.5, 0.5]] * 2, np.ones((3, 2)), ShapeError, "prior and likelihood must broadcast"),
         ([1.0, 0.0], [0.0, 0.7], ProbabilityError, "the evidence is impossible"),
         ([], [], EmptyInputError, "prior must not be empty"),
     ],
@@ -138,6 +143,46 @@ def test_bayes_theorem_errors(args, error, message):
 def test_bayes_posterior_errors(prior, likelihood, error, message):
     with pytest.raises(error, match=message):
         bayes_posterior(prior, likelihood)
+
+
+@pytest.mark.parametrize(
+    ("prior", "likelihood", "message"),
+    [
+        ([0.5], [0.2, 0.3], r"prior \(1,\) and likelihood \(2,\)"),  # returned 0.25
+        ([1.0], [0.2, 0.3], r"prior \(1,\) and likelihood \(2,\)"),
+        ([0.5, 0.5], [0.2], r"prior \(2,\) and likelihood \(1,\)"),
+        ([0.5, 0.5], np.ones((2, 1)), r"prior \(2,\) and likelihood \(2, 1\)"),
+        (1.0, 0.5, "prior and likelihood must have an axis -1 to sum over, got only scalars"),
+    ],
+)
+def test_total_probability_needs_one_likelihood_per_hypothesis(prior, likelihood, message):
+    with pytest.raises(ShapeError, match=message):
+        total_probability(prior, likelihood)
+
+
+def test_the_hypothesis_axis_counts_in_the_broadcast_shape(rng):
+    prior = random_simplex(rng, 3)
+    likelihood = rng.random((3, 4))  # rows: hypotheses, columns: four observations
+    np.testing.assert_allclose(
+        total_probability(prior[:, None], likelihood, axis=0), prior @ likelihood, rtol=1e-12
+    )
+    posterior = bayes_posterior(prior[:, None], likelihood, axis=0)
+    np.testing.assert_allclose(
+        posterior, special.softmax(np.log(prior)[:, None] + np.log(likelihood), axis=0)
+    )
+    with pytest.raises(ShapeError, match=r"prior has no axis 0 to sum over: its shape is \(3,\)"):
+        total_probability(prior, likelihood, axis=0)
+    with pytest.raises(ProbabilityError, match=r"prior must sum to 1 along axis 0, got 1\.5"):
+        total_probability([[0.5], [1.0]], likelihood[:2], axis=0)
+
+
+def test_bayes_theorem_handles_densities_near_the_float_limit():
+    # p_b * (1 + tolerance) overflowed before, with a RuntimeWarning.
+    assert float(bayes_theorem(1.79e308, 1.0, 1.7976925e308)) == pytest.approx(
+        1.79 / 1.7976925, rel=1e-12
+    )
+    with pytest.raises(ProbabilityError, match="p_b must be at least"):
+        bayes_theorem(1e300, 1.0, 1e-300)
 
 
 @given(positive_vectors, st.randoms(use_true_random=False))
@@ -191,6 +236,7 @@ def test_chain_rule_inverts_conditional(rng):
             "p_x2_given_x1 must sum to 1 along axis -1, got 1.1",
         ),
         (lambda: is_independent(GUIDE_TABLE, atol=-1.0), ValidationError, "atol must be"),
+        (lambda: is_independent(GUIDE_TABLE, atol=np.nan), ValidationError, "or None, got nan"),
     ],
 )
 def test_joint_table_errors(call, error, message):
@@ -209,6 +255,42 @@ def test_is_independent_matches_scipy_expected_frequencies(rng):
     three_way = np.einsum("i,j,k->ijk", *(random_simplex(rng, n) for n in (2, 3, 2)))
     assert is_independent(three_way)
     assert not is_independent(three_way + np.asarray([1e-3, -1e-3])[:, None, None])
+
+
+def test_float32_products_of_marginals_are_independent(rng):
+    # With the old default atol=1e-8, below float32 resolution, many were "dependent".
+    for _ in range(200):
+        a, b = rng.random(rng.integers(2, 12)), rng.random(rng.integers(2, 12))
+        table = np.outer(a / a.sum(), b / b.sum())
+        assert np.allclose(expected_freq(table), table, rtol=1e-12, atol=0)  # independent
+        assert is_independent(table.astype(np.float32))
+    big = np.multiply.outer(random_simplex(rng, 300), random_simplex(rng, 200))
+    assert is_independent(big.astype(np.float32))
+    three_way = np.einsum("i,j,k->ijk", *(random_simplex(rng, n) for n in (4, 5, 6)))
+    assert is_independent(three_way.astype(np.float32))
+
+
+def test_float32_dependence_above_rounding_is_still_found():
+    table = np.outer([0.3, 0.7], [0.4, 0.6]).astype(np.float32)
+    table[0] += np.float32(1e-5) * np.float32([1, -1])  # marginals unchanged in x1
+    assert not np.allclose(expected_freq(table.astype(np.float64)), table, rtol=1e-6, atol=0)
+    assert not is_independent(table)
+
+
+def test_explicit_atol_is_an_absolute_tolerance():
+    gap = np.abs(GUIDE_TABLE - expected_freq(GUIDE_TABLE)).max()  # 0.175
+    assert is_independent(GUIDE_TABLE, atol=gap + 1e-12)
+    assert not is_independent(GUIDE_TABLE, atol=gap - 1e-12)
+    table32 = np.outer([0.3, 0.7], [0.4, 0.6]).astype(np.float32)
+    assert is_independent(table32, atol=1e-6)
+    rounding = np.abs(table32 - expected_freq(table32.astype(np.float64))).max()
+    assert rounding > 0
+    assert not is_independent(table32, atol=0.0)
+
+
+def test_a_total_of_one_within_tolerance_is_not_dependence():
+    table = np.outer([0.3, 0.7], [0.4, 0.6]) * (1 + 3e-7)  # accepted as summing to 1
+    assert is_independent(table)
 
 
 @given(positive_vectors, positive_vectors)
@@ -239,9 +321,12 @@ def test_float32_stays_float32(name):
     assert_float32_kept(*CASES[name])
 
 
-def test_is_independent_runs_on_every_backend(backend):
+def test_is_independent_runs_on_every_backend(backend, rng):
     assert is_independent(backend.asarray(np.outer([0.2, 0.8], [0.3, 0.7]))) is True
     assert is_independent(backend.asarray(GUIDE_TABLE)) is False
+    for _ in range(20):
+        table = np.multiply.outer(random_simplex(rng, 7), random_simplex(rng, 9))
+        assert is_independent(backend.asarray(table, dtype="float32")) is True
 
 
 # --------------------------------------------------------------------------- autograd

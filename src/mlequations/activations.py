@@ -31,11 +31,10 @@ from mlequations._array import (
     ShapeError,
     ValidationError,
     as_arrays,
-    check_nonempty,
     erf,
     native,
-    normalize_axis,
 )
+from mlequations._checks import check_nonempty, normalize_axis
 
 __all__ = [
     "ACTIVATIONS",

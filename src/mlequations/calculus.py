@@ -30,11 +30,9 @@ from mlequations._array import (
     ValidationError,
     as_array,
     as_arrays,
-    as_vector,
-    check_finite,
-    check_nonempty,
     to_numpy,
 )
+from mlequations._checks import as_vector, check_finite, check_nonempty
 from mlequations.symbolic import (
     SymbolicDerivative,
     _numpy_function,

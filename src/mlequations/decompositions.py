@@ -20,16 +20,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from mlequations._array import (
-    ArrayTypeError,
-    ShapeError,
-    ValidationError,
-    as_arrays,
-    check_finite,
-    check_matrix,
-    check_nonempty,
-    to_numpy,
-)
+from mlequations._array import ArrayTypeError, ShapeError, ValidationError, as_arrays, to_numpy
+from mlequations._checks import check_finite, check_matrix, check_nonempty
 
 __all__ = [
     "EigResult",

@@ -16,11 +16,8 @@ from typing import Any, Literal
 
 import array_api_compat
 
-from mlequations._array import (
-    ArrayTypeError,
-    ShapeError,
-    ValidationError,
-    as_arrays,
+from mlequations._array import ArrayTypeError, ShapeError, ValidationError, as_arrays, native
+from mlequations._checks import (
     broadcast_together,
     check_finite,
     check_in_range,
@@ -28,7 +25,6 @@ from mlequations._array import (
     check_positive,
     check_probability,
     first_where,
-    native,
 )
 
 __all__ = [
@@ -85,7 +81,10 @@ def gaussian_log_pdf(x: Any, mean: Any = 0.0, var: Any = 1.0) -> Any:
 
         \log N(x \mid \mu, \sigma^2) = -\tfrac12 \log(2\pi\sigma^2) - \frac{(x-\mu)^2}{2\sigma^2}
 
-    Finite for every finite ``x`` (no underflow, unlike the density itself).
+    Finite wherever the value fits in the dtype (no underflow, unlike the
+    density itself); :math:`-\infty`, without a warning, where
+    :math:`(x-\mu)^2 / 2\sigma^2` exceeds the largest float (e.g.
+    ``gaussian_log_pdf(1e200)`` in float64).
 
     Parameters
     ----------
@@ -115,7 +114,17 @@ def gaussian_log_pdf(x: Any, mean: Any = 0.0, var: Any = 1.0) -> Any:
         check_finite(array, name, xp)
     check_positive(var, "var", xp)
     x, mean, var = broadcast_together((x, mean, var), ("x", "mean", "var"), xp)
-    return native(xp, -0.5 * (_LOG_2PI + xp.log(var)) - (x - mean) ** 2 / (2.0 * var))
+    info = xp.finfo(x.dtype)
+    # Halving is exact (but for subnormals, where the error is far below sigma), so
+    # x - mean cannot overflow; z = |x - mean| / sigma is only formed where z^2 / 2
+    # fits in the dtype, and the log density is -inf beyond.
+    half_gap = xp.abs(0.5 * x - 0.5 * mean)
+    half_sigma = 0.5 * xp.sqrt(var)
+    limit = math.sqrt(2.0) * math.sqrt(float(info.max)) * (1.0 - 8.0 * float(info.eps))
+    beyond = half_gap / limit > half_sigma
+    z = xp.where(beyond, xp.zeros_like(half_gap), half_gap) / half_sigma
+    log_density = -0.5 * (_LOG_2PI + xp.log(var)) - (0.5 * z) * z
+    return native(xp, xp.where(beyond, xp.full_like(log_density, -math.inf), log_density))
 
 
 def gaussian_pdf(x: Any, mean: Any = 0.0, var: Any = 1.0) -> Any:
@@ -239,11 +248,15 @@ def categorical_pmf(x: Any, q: Any, encoding: Literal["index", "one_hot"] = "ind
     0.7
     """
     xp, q, x = _parameter_and_outcomes(q, "q", x)
+    if q.ndim == 0:
+        raise ShapeError("q must have a last axis over the C classes, got a scalar")
     check_probability(q, "q", xp, axis=-1)
     num_classes = int(q.shape[-1])
     if encoding == "index":
         check_nonempty(x, "x")
         _check_labels(xp, x, num_classes, "x")
+        # Report a mismatch in the shapes the caller wrote, not in the one-hot shape.
+        broadcast_together((x, q[..., 0]), ("x", "q without its class axis"), xp)
         indicator = _indicator(xp, x, num_classes)
     elif encoding == "one_hot":
         check_nonempty(x, "x")

@@ -17,15 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from mlequations._array import (
-    ShapeError,
-    as_arrays,
+from mlequations._array import ShapeError, as_arrays, xlogy
+from mlequations._checks import (
     check_finite,
     check_nonempty,
     check_positive,
     check_same_shape,
     normalize_axis,
-    xlogy,
 )
 from mlequations.information import _check_distribution, _finish, _log_of_base, _log_ratio
 

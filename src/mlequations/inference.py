@@ -22,17 +22,8 @@ from typing import Any, Literal
 
 import array_api_compat
 
-from mlequations._array import (
-    ShapeError,
-    ValidationError,
-    as_array,
-    as_arrays,
-    check_finite,
-    check_probability,
-    check_same_shape,
-    native,
-    xlogy,
-)
+from mlequations._array import ShapeError, ValidationError, as_array, as_arrays, native, xlogy
+from mlequations._checks import check_finite, check_probability, check_same_shape
 
 __all__ = [
     "log_loss",

@@ -19,18 +19,14 @@ import math
 import numbers
 from typing import Any
 
-from mlequations._array import (
-    ArrayTypeError,
-    ShapeError,
-    ValidationError,
-    as_arrays,
+from mlequations._array import ArrayTypeError, ShapeError, ValidationError, as_arrays, xlogy
+from mlequations._checks import (
     check_finite,
     check_in_range,
     check_nonempty,
     check_probability,
     check_same_shape,
     normalize_axis,
-    xlogy,
 )
 
 __all__ = [

@@ -18,16 +18,8 @@ import math
 import numbers
 from typing import Any
 
-from mlequations._array import (
-    ShapeError,
-    ValidationError,
-    as_arrays,
-    check_finite,
-    check_matrix,
-    check_nonempty,
-    native,
-    normalize_axis,
-)
+from mlequations._array import ShapeError, ValidationError, as_arrays, native
+from mlequations._checks import check_finite, check_matrix, check_nonempty, normalize_axis
 from mlequations.decompositions import (
     EigResult,
     PCAResult,

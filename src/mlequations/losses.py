@@ -15,19 +15,14 @@ import math
 import numbers
 from typing import Any, Literal
 
-from mlequations._array import (
-    ArrayTypeError,
-    ShapeError,
-    ValidationError,
-    as_arrays,
+from mlequations._array import ArrayTypeError, ShapeError, ValidationError, as_arrays, native, xlogy
+from mlequations._checks import (
     check_finite,
     check_in_range,
     check_nonempty,
     check_probability,
     check_same_shape,
-    native,
     normalize_axis,
-    xlogy,
 )
 from mlequations.activations import log_softmax
 

@@ -22,14 +22,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from mlequations._array import (
-    NonFiniteError,
-    ValidationError,
-    as_arrays,
-    check_nonempty,
-    check_same_shape,
-    native,
-)
+from mlequations._array import NonFiniteError, ValidationError, as_arrays, native
+from mlequations._checks import check_nonempty, check_same_shape
 from mlequations.losses import (
     Reduction,
     _paired,

@@ -25,14 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from mlequations._array import (
-    ArrayTypeError,
-    NonFiniteError,
-    ShapeError,
-    ValidationError,
-    as_vector,
-    to_numpy,
-)
+from mlequations._array import ArrayTypeError, NonFiniteError, ShapeError, ValidationError, to_numpy
+from mlequations._checks import as_vector
 from mlequations.schedules import (
     ConstantSchedule,
     InversePowerSchedule,

@@ -13,15 +13,13 @@ whose entries sum to 1 over all elements.
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
-from mlequations._array import (
+from mlequations._array import ProbabilityError, ShapeError, ValidationError, as_arrays, native
+from mlequations._checks import (
     PROBABILITY_ATOL,
-    ProbabilityError,
-    ShapeError,
-    ValidationError,
-    as_arrays,
     broadcast_together,
     check_finite,
     check_in_range,
@@ -29,8 +27,9 @@ from mlequations._array import (
     check_nonnegative,
     check_positive,
     check_probability,
+    check_probability_on_axis,
+    check_summed_axis,
     first_where,
-    native,
     normalize_axis,
 )
 
@@ -55,6 +54,18 @@ def _check_joint(xp: Any, joint: Any) -> None:
             f"got shape {tuple(joint.shape)}"
         )
     check_probability(joint, "joint", xp, axis=None)
+
+
+def _prior_and_likelihood(prior: Any, likelihood: Any, axis: int) -> tuple[Any, Any, Any]:
+    """Validate a prior (as given) and a likelihood over the same hypotheses, then broadcast."""
+    names = ("prior", "likelihood")
+    xp, prior, likelihood = as_arrays(prior, likelihood, names=names)
+    position = check_summed_axis((prior, likelihood), names, axis)
+    check_probability_on_axis(xp, prior, "prior", axis, position)
+    check_nonempty(likelihood, "likelihood")
+    check_finite(likelihood, "likelihood", xp)
+    check_nonnegative(likelihood, "likelihood", xp)
+    return (xp, *broadcast_together((prior, likelihood), names, xp))
 
 
 # --------------------------------------------------------------------------- Bayes' rule
@@ -107,7 +118,9 @@ def bayes_theorem(p_b_given_a: Any, p_a: Any, p_b: Any) -> Any:
     check_positive(evidence, "p_b", xp)
     likelihood, prior, evidence = broadcast_together((likelihood, prior, evidence), names, xp)
     joint = likelihood * prior
-    impossible = joint > evidence * (1.0 + PROBABILITY_ATOL)
+    # Compared as a difference: neither side can overflow, even for densities near the
+    # top of the float range.
+    impossible = joint - evidence > PROBABILITY_ATOL * evidence
     if bool(xp.any(impossible)):
         raise ProbabilityError(
             "p_b must be at least p_b_given_a * p_a, since P(B) >= P(A, B); got "
@@ -129,25 +142,32 @@ def total_probability(prior: Any, likelihood: Any, axis: int = -1) -> Any:
     prior : array_like
         :math:`P(A_i)`, summing to 1 along ``axis``.
     likelihood : array_like
-        :math:`P(B \mid A_i)`, non-negative; broadcasts against ``prior``.
+        :math:`P(B \mid A_i)`, non-negative. It broadcasts against ``prior``
+        along the other axes, but along ``axis`` both must hold one entry per
+        hypothesis.
     axis : int
-        The axis that runs over the hypotheses :math:`A_i`.
+        The axis that runs over the hypotheses :math:`A_i`, counted in the
+        broadcast shape.
 
     Returns
     -------
     array
         :math:`P(B)`, with ``axis`` removed.
 
+    Raises
+    ------
+    ShapeError
+        If ``prior`` and ``likelihood`` differ in length along ``axis`` (or one
+        lacks it), or do not broadcast.
+    ProbabilityError
+        If ``prior`` itself, as given, does not sum to 1 along ``axis``.
+
     Examples
     --------
     >>> round(float(total_probability([0.01, 0.99], [0.99, 0.05])), 4)
     0.0594
     """
-    xp, prior, likelihood = as_arrays(prior, likelihood, names=("prior", "likelihood"))
-    prior, likelihood = broadcast_together((prior, likelihood), ("prior", "likelihood"), xp)
-    check_probability(prior, "prior", xp, axis=axis)
-    check_finite(likelihood, "likelihood", xp)
-    check_nonnegative(likelihood, "likelihood", xp)
+    xp, prior, likelihood = _prior_and_likelihood(prior, likelihood, axis)
     return native(xp, xp.sum(prior * likelihood, axis=axis))
 
 
@@ -167,9 +187,11 @@ def bayes_posterior(prior: Any, likelihood: Any, axis: int = -1) -> Any:
     prior : array_like
         :math:`P(A_i)`, summing to 1 along ``axis``.
     likelihood : array_like
-        :math:`P(B \mid A_i)` or a density, non-negative; broadcasts against ``prior``.
+        :math:`P(B \mid A_i)` or a density, non-negative. It broadcasts against
+        ``prior`` along the other axes, but along ``axis`` both must hold one
+        entry per hypothesis.
     axis : int
-        The axis that runs over the hypotheses.
+        The axis that runs over the hypotheses, counted in the broadcast shape.
 
     Returns
     -------
@@ -178,8 +200,12 @@ def bayes_posterior(prior: Any, likelihood: Any, axis: int = -1) -> Any:
 
     Raises
     ------
+    ShapeError
+        If ``prior`` and ``likelihood`` differ in length along ``axis`` (or one
+        lacks it), or do not broadcast.
     ProbabilityError
-        If ``prior * likelihood`` is 0 for every hypothesis: the evidence is
+        If ``prior`` itself, as given, does not sum to 1 along ``axis``, or if
+        ``prior * likelihood`` is 0 for every hypothesis: the evidence is
         impossible and the posterior is undefined.
 
     Examples
@@ -187,11 +213,7 @@ def bayes_posterior(prior: Any, likelihood: Any, axis: int = -1) -> Any:
     >>> bayes_posterior([0.01, 0.99], [0.99, 0.05]).round(4)
     array([0.1667, 0.8333])
     """
-    xp, prior, likelihood = as_arrays(prior, likelihood, names=("prior", "likelihood"))
-    prior, likelihood = broadcast_together((prior, likelihood), ("prior", "likelihood"), xp)
-    check_probability(prior, "prior", xp, axis=axis)
-    check_finite(likelihood, "likelihood", xp)
-    check_nonnegative(likelihood, "likelihood", xp)
+    xp, prior, likelihood = _prior_and_likelihood(prior, likelihood, axis)
     scale = xp.max(likelihood, axis=axis, keepdims=True)
     scale = xp.where(scale > 0, scale, xp.ones_like(scale))
     unnormalised = prior * (likelihood / scale)
@@ -329,25 +351,42 @@ def chain_rule(p_x1: Any, p_x2_given_x1: Any) -> Any:
     return native(xp, xp.expand_dims(first, axis=1) * second_given_first)
 
 
-def is_independent(joint: Any, atol: float = 1e-8) -> bool:
+def is_independent(joint: Any, atol: float | None = None) -> bool:
     r"""True when the variables of a joint table are mutually independent.
 
     .. math::
 
         p(x_1, \dots, x_n) = \prod_k p(x_k) \quad \text{for every cell}
 
+    The table is first divided by its sum, so that a total that is 1 only to
+    within the tolerance of the probability check does not masquerade as
+    dependence.
+
     Parameters
     ----------
     joint : array_like
         Joint table, one axis per variable, all entries summing to 1.
-    atol : float
+    atol : float or None
         Largest allowed absolute difference between a cell and the product of
-        its marginals.
+        its marginals. ``None`` (the default) adapts to the precision of
+        ``joint``: each cell may differ from its product by
+        :math:`4\,\varepsilon\,(n + \sqrt{N})` times the larger of the two
+        (plus the smallest normal number, for underflow), where
+        :math:`\varepsilon` is the machine epsilon of the table's dtype,
+        :math:`n` the number of variables and :math:`N` the number of cells;
+        this covers the rounding of the sums that form the marginals. A float32
+        table that is exactly a product of marginals is judged independent, and
+        a dependence far below its rounding level is not detectable anyway.
 
     Returns
     -------
     bool
         A Python bool.
+
+    Raises
+    ------
+    ValidationError
+        If ``atol`` is not a non-negative number or None.
 
     Examples
     --------
@@ -356,10 +395,20 @@ def is_independent(joint: Any, atol: float = 1e-8) -> bool:
     """
     xp, joint = as_arrays(joint, names=("joint",))
     _check_joint(xp, joint)
-    if isinstance(atol, bool) or not isinstance(atol, numbers.Real) or not atol >= 0:
-        raise ValidationError(f"atol must be a non-negative number, got {atol!r}")
+    if atol is not None and (
+        isinstance(atol, bool) or not isinstance(atol, numbers.Real) or not atol >= 0
+    ):
+        raise ValidationError(f"atol must be a non-negative number or None, got {atol!r}")
+    joint = joint / xp.sum(joint)
     product = xp.ones_like(joint)
     for kept in range(joint.ndim):
         others = tuple(i for i in range(joint.ndim) if i != kept)
         product = product * xp.sum(joint, axis=others, keepdims=True)
-    return bool(xp.all(xp.abs(joint - product) <= atol))
+    difference = xp.abs(joint - product)
+    if atol is not None:
+        return bool(xp.all(difference <= atol))
+    info = xp.finfo(joint.dtype)
+    cells = math.prod(int(d) for d in joint.shape)
+    relative = 4.0 * float(info.eps) * (joint.ndim + math.sqrt(cells))
+    tolerance = relative * xp.maximum(joint, product) + float(info.smallest_normal)
+    return bool(xp.all(difference <= tolerance))

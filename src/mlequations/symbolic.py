@@ -18,13 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from mlequations._array import (
-    ArrayTypeError,
-    NonFiniteError,
-    ShapeError,
-    ValidationError,
-    as_vector,
-)
+from mlequations._array import ArrayTypeError, NonFiniteError, ShapeError, ValidationError
+from mlequations._checks import as_vector
 
 if TYPE_CHECKING:
     import sympy

@@ -16,16 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlequations._array import (
-    ShapeError,
-    ValidationError,
-    as_arrays,
-    check_finite,
-    check_nonempty,
-    check_nonnegative,
-    check_positive,
-    native,
-)
+from mlequations._array import ShapeError, ValidationError, as_arrays, native
+from mlequations._checks import check_finite, check_nonempty, check_nonnegative, check_positive
 
 __all__ = [
     "gradient_descent_step",
