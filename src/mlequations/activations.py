@@ -113,7 +113,10 @@ def _shifted(xp: Any, x: Any, axis: int) -> Any:
     ignoring_nan = xp.where(xp.isnan(x), xp.full_like(x, -math.inf), x)
     largest = xp.max(ignoring_nan, axis=axis, keepdims=True)
     m = xp.where(xp.isinf(largest), xp.zeros_like(largest), largest)
-    beyond = (x / 2 - m / 2) < -0.5 * float(xp.finfo(x.dtype).max)
+    half_max = 0.5 * float(xp.finfo(x.dtype).max)
+    if bool(xp.all(xp.abs(m) < half_max)) and bool(xp.min(ignoring_nan) > -half_max):
+        return x - m  # every finite score within ±max/2: the difference cannot overflow
+    beyond = (x / 2 - m / 2) < -half_max
     difference = xp.where(beyond, m, x) - m
     return xp.where(beyond, xp.full_like(difference, -math.inf), difference)
 
