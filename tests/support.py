@@ -102,3 +102,20 @@ def assert_float32_kept(
     assert result.dtype == np.float32, f"float32 input, {result.dtype} returned"
     expected = function(*(np.asarray(a) for a in args), **kwargs)
     np.testing.assert_allclose(result, expected, rtol=1e-5, atol=1e-6)
+
+
+def assert_cases_match_numpy(backend: Any, cases: Any) -> None:
+    """Run ``(function, args, kwargs)`` cases on ``backend``: same kind back, NumPy's values.
+
+    Array arguments are converted to the backend in their own dtype; other
+    arguments (Python numbers, names) are passed as they are.
+    """
+    for function, args, kwargs in cases:
+        converted = [
+            backend.asarray(a, dtype=a.dtype.name) if hasattr(a, "dtype") else a for a in args
+        ]
+        result = function(*converted, **kwargs)
+        assert backend.is_native(result), function.__name__
+        np.testing.assert_allclose(
+            backend.to_numpy(result), function(*args, **kwargs), rtol=1e-12, atol=1e-15
+        )

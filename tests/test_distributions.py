@@ -157,7 +157,7 @@ def test_one_hot_rows_sum_to_one_and_argmax_recovers_labels(labels):
         (lambda: one_hot([0.5, 1], 3), ValidationError, "integer class labels, got 0.5"),
         (lambda: one_hot([np.nan], 3), NonFiniteError, "labels must be finite, got NaN"),
         (lambda: one_hot([], 3), EmptyInputError, "labels must not be empty"),
-        (lambda: one_hot([0], 0), ValidationError, "num_classes must be at least 1, got 0"),
+        (lambda: one_hot([0], 0), ValidationError, "num_classes must be >= 1, got 0"),
         (lambda: one_hot([0], 2.0), ArrayTypeError, "num_classes must be an integer, got float"),
         (lambda: one_hot(["a"], 2), ArrayTypeError, "labels must be an array of real numbers"),
         (lambda: bernoulli_pmf([0.5], 0.3), ValidationError, "x must be 0 or 1, got 0.5"),

@@ -32,14 +32,17 @@ __all__ = [
     "PROBABILITY_ATOL",
     "as_vector",
     "broadcast_together",
+    "check_class_labels",
     "check_finite",
     "check_in_range",
+    "check_integer",
     "check_matrix",
     "check_nonempty",
     "check_nonnegative",
     "check_positive",
     "check_probability",
     "check_probability_on_axis",
+    "check_real_number",
     "check_same_shape",
     "check_summed_axis",
     "first_where",
@@ -93,6 +96,41 @@ def normalize_axis(axis: int, ndim: int, name: str = "axis") -> int:
             f"{name} must be in [{-ndim}, {ndim}) for an array of {ndim} dimension(s), got {axis}"
         )
     return int(axis) % ndim
+
+
+def check_integer(value: Any, name: str, low: int, high: int | None = None, hint: str = "") -> int:
+    """Return ``value`` as an ``int`` if it is an integer in [low, high] (or >= low).
+
+    Booleans are refused: ``True`` is no count. ``hint`` follows the bound in
+    the message, e.g. ``" (steps are counted from 1)"``.
+
+    Examples
+    --------
+    >>> check_integer(3, "k", 1, 5)
+    3
+    >>> check_integer(0, "n_steps", 1)
+    Traceback (most recent call last):
+    ...
+    mlequations._array.ValidationError: n_steps must be >= 1, got 0
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ArrayTypeError(f"{name} must be an integer, got {type(value).__name__}")
+    if high is None and value < low:
+        raise ValidationError(f"{name} must be >= {low}{hint}, got {value}")
+    if high is not None and not low <= value <= high:
+        raise ValidationError(f"{name} must lie in [{low}, {high}]{hint}, got {value}")
+    return int(value)
+
+
+def check_real_number(value: Any, name: str) -> float:
+    """Return a real Python or NumPy number (not a bool, not an array) as a ``float``.
+
+    Parameters such as ``alpha`` stay Python floats, so they never change the
+    dtype of the arrays they multiply.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ArrayTypeError(f"{name} must be a real number, got {type(value).__name__}")
+    return float(value)
 
 
 def check_nonempty(x: Any, name: str) -> None:
@@ -281,3 +319,25 @@ def check_probability_on_axis(xp: Any, p: Any, name: str, axis: int, position: i
     """Run check_probability on ``p`` as given, along the axis from :func:`check_summed_axis`."""
     shown = axis if axis in (position, p.ndim + position) else position
     check_probability(p, name, xp, axis=shown)
+
+
+def check_class_labels(labels: Any, name: str, num_classes: int, xp: Any) -> None:
+    """Check that ``labels`` are integer class labels in [0, num_classes - 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_class_labels(np.asarray([0.0, 3.0]), "y", 3, np)
+    Traceback (most recent call last):
+    ...
+    mlequations._array.ValidationError: y must hold labels in [0, 2], got 3
+    """
+    check_finite(labels, name, xp)
+    fractional = labels != xp.floor(labels)
+    if bool(xp.any(fractional)):
+        value = first_where(labels, fractional, xp)
+        raise ValidationError(f"{name} must hold integer class labels, got {value:.6g}")
+    outside = (labels < 0) | (labels >= num_classes)
+    if bool(xp.any(outside)):
+        value = first_where(labels, outside, xp)
+        raise ValidationError(f"{name} must hold labels in [0, {num_classes - 1}], got {value:.6g}")

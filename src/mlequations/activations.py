@@ -21,7 +21,6 @@ Edge values, common to the element-wise activations
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable
 from typing import Any
 
@@ -34,7 +33,7 @@ from mlequations._array import (
     erf,
     native,
 )
-from mlequations._checks import check_nonempty, normalize_axis
+from mlequations._checks import check_nonempty, check_real_number, normalize_axis
 
 __all__ = [
     "ACTIVATIONS",
@@ -63,9 +62,7 @@ GELU_TANH_CLIP = 100.0
 
 def _check_parameter(value: Any, name: str, low: float, high: float = math.inf) -> float:
     """A finite real Python number in [low, high], returned as a float (so float32 stays)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ArrayTypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
+    value = check_real_number(value, name)
     if not (math.isfinite(value) and low <= value <= high):
         raise ValidationError(f"{name} must be a finite number in [{low}, {high}], got {value}")
     return value

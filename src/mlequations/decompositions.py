@@ -15,13 +15,12 @@ Conventions
 
 from __future__ import annotations
 
-import numbers
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from mlequations._array import ArrayTypeError, ShapeError, ValidationError, as_arrays, to_numpy
-from mlequations._checks import check_finite, check_matrix, check_nonempty
+from mlequations._array import ShapeError, ValidationError, as_arrays, to_numpy
+from mlequations._checks import check_finite, check_integer, check_matrix, check_nonempty
 
 __all__ = [
     "EigResult",
@@ -60,14 +59,6 @@ class PCAResult(NamedTuple):
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _check_count(value: Any, name: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ArrayTypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if not low <= value <= high:
-        raise ValidationError(f"{name} must lie in [{low}, {high}], got {value}")
-    return int(value)
 
 
 def _sort_by_magnitude(values: Any, vectors: Any, xp: Any) -> EigResult:
@@ -225,7 +216,7 @@ def low_rank_approximation(A: Any, k: int) -> Any:
     """
     xp, A = as_arrays(A, names=("A",))
     check_matrix(A, "A")
-    k = _check_count(k, "k", 0, min(A.shape[-2:]))
+    k = check_integer(k, "k", 0, min(A.shape[-2:]))
     U, S, Vt = svd(A)
     return xp.matmul(U[..., :, :k] * S[..., None, :k], Vt[..., :k, :])
 
@@ -281,7 +272,7 @@ def pca(X: Any, n_components: int) -> PCAResult:
     if n_samples < 2:
         raise ShapeError(f"X must have at least 2 samples (rows), got shape {tuple(X.shape)}")
     check_finite(X, "X", xp)
-    k = _check_count(n_components, "n_components", 1, min(n_samples, n_features))
+    k = check_integer(n_components, "n_components", 1, min(n_samples, n_features))
     mean = xp.mean(X, axis=0)
     centred = X - mean
     _, S, Vt = xp.linalg.svd(centred, full_matrices=False)

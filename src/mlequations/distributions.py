@@ -11,16 +11,17 @@ become float64 NumPy arrays.
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any, Literal
 
 import array_api_compat
 
-from mlequations._array import ArrayTypeError, ShapeError, ValidationError, as_arrays, native
+from mlequations._array import ShapeError, ValidationError, as_arrays, native
 from mlequations._checks import (
     broadcast_together,
+    check_class_labels,
     check_finite,
     check_in_range,
+    check_integer,
     check_nonempty,
     check_positive,
     check_probability,
@@ -52,18 +53,6 @@ def _parameter_and_outcomes(parameter: Any, name: str, outcomes: Any) -> tuple[A
     if dtype is not None and xp.isdtype(dtype, "real floating") and converted.dtype != dtype:
         converted, labels = xp.astype(converted, dtype), xp.astype(labels, dtype)
     return xp, converted, labels
-
-
-def _check_labels(xp: Any, labels: Any, num_classes: int, name: str) -> None:
-    check_finite(labels, name, xp)
-    fractional = labels != xp.floor(labels)
-    if bool(xp.any(fractional)):
-        value = first_where(labels, fractional, xp)
-        raise ValidationError(f"{name} must hold integer class labels, got {value:.6g}")
-    outside = (labels < 0) | (labels >= num_classes)
-    if bool(xp.any(outside)):
-        value = first_where(labels, outside, xp)
-        raise ValidationError(f"{name} must hold labels in [0, {num_classes - 1}], got {value:.6g}")
 
 
 def _indicator(xp: Any, labels: Any, num_classes: int) -> Any:
@@ -254,7 +243,7 @@ def categorical_pmf(x: Any, q: Any, encoding: Literal["index", "one_hot"] = "ind
     num_classes = int(q.shape[-1])
     if encoding == "index":
         check_nonempty(x, "x")
-        _check_labels(xp, x, num_classes, "x")
+        check_class_labels(x, "x", num_classes, xp)
         # Report a mismatch in the shapes the caller wrote, not in the one-hot shape.
         broadcast_together((x, q[..., 0]), ("x", "q without its class axis"), xp)
         indicator = _indicator(xp, x, num_classes)
@@ -305,11 +294,8 @@ def one_hot(labels: Any, num_classes: int) -> Any:
     array([[0., 0., 1.],
            [1., 0., 0.]])
     """
-    if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral):
-        raise ArrayTypeError(f"num_classes must be an integer, got {type(num_classes).__name__}")
-    if num_classes < 1:
-        raise ValidationError(f"num_classes must be at least 1, got {num_classes}")
+    num_classes = check_integer(num_classes, "num_classes", 1)
     xp, labels = as_arrays(labels, names=("labels",))
     check_nonempty(labels, "labels")
-    _check_labels(xp, labels, int(num_classes), "labels")
-    return native(xp, _indicator(xp, labels, int(num_classes)))
+    check_class_labels(labels, "labels", num_classes, xp)
+    return native(xp, _indicator(xp, labels, num_classes))

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from mlequations._array import ArrayTypeError, ShapeError, ValidationError, as_arrays, native, xlogy
 from mlequations._checks import (
+    check_class_labels,
     check_finite,
     check_in_range,
     check_nonempty,
@@ -25,6 +26,7 @@ from mlequations._checks import (
     normalize_axis,
 )
 from mlequations.activations import log_softmax
+from mlequations.distributions import one_hot
 
 __all__ = [
     "binary_cross_entropy",
@@ -237,18 +239,9 @@ def binary_cross_entropy(
 
 def _one_hot(labels: Any, p: Any, class_axis: int, xp: Any) -> Any:
     """Integer class labels as one-hot rows along ``class_axis`` of ``p``."""
-    classes = p.shape[class_axis]
-    check_finite(labels, "y", xp)
-    valid = (labels == xp.round(labels)) & (labels >= 0) & (labels < classes)
-    if not bool(xp.all(valid)):
-        bad = xp.max(xp.where(valid, xp.full_like(labels, -math.inf), labels))
-        raise ValidationError(
-            f"y must hold integer class labels in [0, {classes}), got {float(bad):g}"
-        )
-    shape = [1] * p.ndim
-    shape[class_axis] = classes
-    grid = xp.reshape(xp.arange(classes, dtype=labels.dtype), tuple(shape))
-    return xp.astype(xp.expand_dims(labels, axis=class_axis) == grid, p.dtype)
+    classes = int(p.shape[class_axis])
+    check_class_labels(labels, "y", classes, xp)
+    return xp.astype(xp.moveaxis(one_hot(labels, classes), -1, class_axis), p.dtype)
 
 
 def _class_targets(y: Any, p: Any, class_axis: int, xp: Any) -> Any:

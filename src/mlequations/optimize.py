@@ -26,12 +26,11 @@ from typing import Any
 import numpy as np
 
 from mlequations._array import ArrayTypeError, NonFiniteError, ShapeError, ValidationError, to_numpy
-from mlequations._checks import as_vector
+from mlequations._checks import as_vector, check_integer
 from mlequations.schedules import (
     ConstantSchedule,
     InversePowerSchedule,
     PolynomialDecaySchedule,
-    _count,
     _positive,
     constant,
     inverse_power,
@@ -253,7 +252,7 @@ def gradient_descent(
     """
     run = _Run(theta0, loss, "gradient descent")
     schedule = _as_schedule(learning_rate, "learning_rate")
-    n_steps = _count(n_steps, "n_steps", 0)
+    n_steps = check_integer(n_steps, "n_steps", 0)
     if not (isinstance(tol, numbers.Real) and tol >= 0):
         raise ValidationError(f"tol must be a non-negative number, got {tol}")
     for step in range(1, n_steps + 1):
@@ -353,8 +352,8 @@ def stochastic_gradient_descent(
     """
     run = _Run(theta0, loss, "stochastic gradient descent")
     rates = _as_schedule(schedule, "schedule")
-    n_samples = _count(n_samples, "n_samples", 1)
-    n_epochs = _count(n_epochs, "n_epochs", 0)
+    n_samples = check_integer(n_samples, "n_samples", 1)
+    n_epochs = check_integer(n_epochs, "n_epochs", 0)
     generator = np.random.default_rng(random_state)
     step = 0
     for epoch in range(1, n_epochs + 1):

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlequations._array import ArrayTypeError, ValidationError
+from mlequations._checks import check_integer, check_real_number
 from mlequations.updates import polynomial_decay_rate
 
 __all__ = [
@@ -39,26 +40,16 @@ __all__ = [
 ]
 
 
-def _count(value: Any, name: str, minimum: int, hint: str = "") -> int:
-    """An integer ``value >= minimum`` (a step or a number of steps, samples, epochs)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ArrayTypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < minimum:
-        raise ValidationError(f"{name} must be >= {minimum}{hint}, got {value}")
-    return int(value)
-
-
 def _check_step(step: Any) -> int:
-    return _count(step, "step", 1, " (steps are counted from 1)")
+    return check_integer(step, "step", 1, hint=" (steps are counted from 1)")
 
 
 def _positive(value: Any, name: str) -> float:
     """A finite ``value > 0`` as a float."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ArrayTypeError(f"{name} must be a real number, got {type(value).__name__}")
-    if not (math.isfinite(value) and value > 0):
+    number = check_real_number(value, name)
+    if not (math.isfinite(number) and number > 0):
         raise ValidationError(f"{name} must be positive and finite, got {value}")
-    return float(value)
+    return number
 
 
 def _alpha(value: Any) -> float:
