@@ -31,8 +31,23 @@ NUMPY_ONLY = {
     "expectation-continuous",
 }
 
-#: Entries whose function builds an object from Python numbers rather than computing on arrays.
-NOT_ARRAY_FUNCTIONS = {"robbins-monro-conditions"}
+#: Entries whose function builds an object from Python numbers rather than computing on arrays,
+#: or works on the autodiff engine's Tensors (layers 2 and 3) rather than on array-API arrays.
+NOT_ARRAY_FUNCTIONS = {
+    "robbins-monro-conditions",
+    # mlequations.autodiff: grad(f) and Tensor.graph() differentiate Tensor functions
+    "chain-rule",
+    "computational-graph",
+    "backpropagation",
+    "automatic-differentiation",
+    # mlequations.nn: layers and initialisers on Tensors and NumPy arrays
+    "mlp",
+    "xavier-initialization",
+    "kaiming-initialization",
+    "dropout",
+    "layer-normalization",
+    "cross-entropy-with-logits",
+}
 
 #: Entries whose result is piecewise constant in the inputs (labels, decisions, indicators):
 #: there is no gradient to flow.

@@ -146,7 +146,11 @@ from mlequations.symbolic import (  # Symbolic derivatives
     symbolic_hessian,
 )
 from mlequations.updates import (  # Update rules
+    AdamStep,
+    MomentumStep,
+    adam_step,
     gradient_descent_step,
+    momentum_step,
     perceptron_update,
     polynomial_decay_rate,
     stochastic_gradient_step,
@@ -156,12 +160,14 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ACTIVATIONS",
+    "AdamStep",
     "ArrayTypeError",
     "ConstantSchedule",
     "DivergenceError",
     "EigResult",
     "EmptyInputError",
     "InversePowerSchedule",
+    "MomentumStep",
     "NonFiniteError",
     "OptimizationResult",
     "PCAResult",
@@ -172,6 +178,7 @@ __all__ = [
     "SymbolicDerivative",
     "ValidationError",
     "__version__",
+    "adam_step",
     "bayes_posterior",
     "bayes_theorem",
     "bernoulli_pmf",
@@ -222,6 +229,7 @@ __all__ = [
     "marginal",
     "mean_absolute_error",
     "mean_squared_error",
+    "momentum_step",
     "mse",
     "mutual_information",
     "neuron",

@@ -83,39 +83,42 @@ def _with_limits(
     return xp.where(x == -math.inf, xp.full_like(value, at_minus_inf), value)
 
 
-def _reduction_input(x: Any, axis: int) -> tuple[Any, Any, int]:
-    """Validate the input of softmax-like functions: a non-empty array, no +inf, an axis."""
+def _shifted_scores(x: Any, axis: int) -> tuple[Any, Any, int]:
+    """Validate softmax input and return ``(xp, x - m, axis)``, ``m`` the largest score.
+
+    ``x`` must be a non-empty array without ``+inf`` and with a score above
+    ``-inf`` in every slice along ``axis``; NaN propagates to its slice.
+
+    The difference of two finite scores can exceed the largest float
+    (``-1.7e308 - 1.7e308``). Halving both sides is exact, so
+    ``x / 2 - m / 2 < -max / 2`` tells exactly where ``x - m`` would overflow;
+    those entries get ``-inf`` (their exponential is 0) without computing the
+    overflowing difference. The checks work on the per-slice maxima, so clean
+    input costs two passes over ``x`` (its maximum and its minimum) beyond the
+    subtraction.
+    """
     xp, x = as_arrays(x, names=("x",))
     if x.ndim == 0:
         raise ShapeError("x must have at least one dimension (a vector of scores), got a scalar")
     check_nonempty(x, "x")
     axis = normalize_axis(axis, x.ndim)
-    if bool(xp.any(x == math.inf)):
+    largest = xp.max(x, axis=axis, keepdims=True)
+    if bool(xp.any(xp.isnan(largest))):  # NaN slices: take the maximum of the other entries
+        largest = xp.max(xp.where(xp.isnan(x), xp.full_like(x, -math.inf), x), axis=axis, keepdims=True)
+    if bool(xp.any(largest == math.inf)):
         raise NonFiniteError(
             "x must not contain +inf: the softmax of an infinite score is undefined"
         )
-    if bool(xp.any(xp.all(x == -math.inf, axis=axis))):
+    if bool(xp.any(largest == -math.inf)) and bool(xp.any(xp.all(x == -math.inf, axis=axis))):
         raise NonFiniteError(f"x must have a score above -inf in every slice along axis {axis}")
-    return xp, x, axis
-
-
-def _shifted(xp: Any, x: Any, axis: int) -> Any:
-    """``x - m`` with ``m`` the largest non-NaN score along ``axis``; NaN still propagates.
-
-    The difference of two finite scores can exceed the largest float (``-1.7e308 - 1.7e308``).
-    Halving both sides is exact, so ``x / 2 - m / 2 < -max / 2`` tells exactly where
-    ``x - m`` would overflow; those entries get ``-inf`` (their exponential is 0) without
-    computing the overflowing difference, and the others get ``x - m`` as usual.
-    """
-    ignoring_nan = xp.where(xp.isnan(x), xp.full_like(x, -math.inf), x)
-    largest = xp.max(ignoring_nan, axis=axis, keepdims=True)
     m = xp.where(xp.isinf(largest), xp.zeros_like(largest), largest)
     half_max = 0.5 * float(xp.finfo(x.dtype).max)
-    if bool(xp.all(xp.abs(m) < half_max)) and bool(xp.min(ignoring_nan) > -half_max):
-        return x - m  # every finite score within ±max/2: the difference cannot overflow
+    smallest = xp.min(x)
+    if bool(xp.all(xp.abs(m) < half_max)) and not bool(smallest <= -half_max):
+        return xp, x - m, axis  # every finite score within ±max/2: no overflow possible
     beyond = (x / 2 - m / 2) < -half_max
     difference = xp.where(beyond, m, x) - m
-    return xp.where(beyond, xp.full_like(difference, -math.inf), difference)
+    return xp, xp.where(beyond, xp.full_like(difference, -math.inf), difference), axis
 
 
 def _saturated(xp: Any, z: Any, beta: float) -> Any:
@@ -212,7 +215,7 @@ def relu(x: Any) -> Any:
     [0.0, 0.0, 3.0]
     """
     xp, x = as_arrays(x, names=("x",))
-    return native(xp, xp.where(x <= 0, xp.zeros_like(x), x))
+    return native(xp, xp.clip(x, min=0.0))  # one pass, NaN kept; far faster than a where
 
 
 def leaky_relu(x: Any, alpha: float = 0.01) -> Any:
@@ -288,8 +291,8 @@ def softmax(x: Any, axis: int = -1) -> Any:
     >>> softmax([-1.7e308, 1.7e308]).tolist()
     [0.0, 1.0]
     """
-    xp, x, axis = _reduction_input(x, axis)
-    exponentials = xp.exp(_shifted(xp, x, axis))
+    xp, shifted, axis = _shifted_scores(x, axis)
+    exponentials = xp.exp(shifted)
     return exponentials / xp.sum(exponentials, axis=axis, keepdims=True)
 
 
@@ -326,8 +329,7 @@ def log_softmax(x: Any, axis: int = -1) -> Any:
     >>> log_softmax([1.0, 2.0, 3.0]).round(4)
     array([-2.4076, -1.4076, -0.4076])
     """
-    xp, x, axis = _reduction_input(x, axis)
-    shifted = _shifted(xp, x, axis)
+    xp, shifted, axis = _shifted_scores(x, axis)
     return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
 
 

@@ -37,7 +37,11 @@ from mlequations.schedules import (
     polynomial_decay,
 )
 from mlequations.updates import (
+    AdamStep,
+    MomentumStep,
+    adam_step,
     gradient_descent_step,
+    momentum_step,
     perceptron_update,
     polynomial_decay_rate,
     stochastic_gradient_step,
@@ -46,15 +50,19 @@ from mlequations.updates import (
 # The update rules and schedules are re-exported from mlequations.updates and
 # mlequations.schedules, so ``from mlequations.optimize import ...`` finds them.
 __all__ = [
+    "AdamStep",
     "ConstantSchedule",
     "DivergenceError",
     "InversePowerSchedule",
+    "MomentumStep",
     "OptimizationResult",
     "PolynomialDecaySchedule",
+    "adam_step",
     "constant",
     "gradient_descent",
     "gradient_descent_step",
     "inverse_power",
+    "momentum_step",
     "perceptron_update",
     "polynomial_decay",
     "polynomial_decay_rate",

@@ -55,7 +55,7 @@ _ENTRY_KEYS = {
     "example",
     "reference",
 }
-_EXAMPLE_KEYS = {"description", "args", "kwargs", "select", "expected", "atol"}
+_EXAMPLE_KEYS = {"description", "args", "kwargs", "call", "select", "expected", "atol"}
 _REFERENCE_KEYS = {
     "library",
     "function",
@@ -74,7 +74,12 @@ class CatalogError(ValueError):
 
 @dataclass(frozen=True)
 class Example:
-    """A worked example: the arguments, the path into the result and the expected value."""
+    """A worked example: the arguments, the path into the result and the expected value.
+
+    ``call`` (``None`` unless given) holds the positional arguments with which the
+    function's result is called in turn, for functions that return functions
+    (``grad(f)(x)``).
+    """
 
     description: Mapping[str, str]
     args: tuple[Any, ...]
@@ -82,6 +87,7 @@ class Example:
     select: tuple[str | int, ...]
     expected: Any
     atol: float
+    call: tuple[Any, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -261,6 +267,7 @@ def _example(raw: Any, where: str) -> Example:
         select=_select(raw.get("select", []), f"{where}: select"),
         expected=raw["expected"],
         atol=_tolerance(raw.get("atol", DEFAULT_EXAMPLE_ATOL), f"{where}: atol"),
+        call=None if "call" not in raw else tuple(_list(raw["call"], f"{where}: call")),
     )
 
 

@@ -6,6 +6,7 @@ the command line reports is exactly what CI asserts.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -58,6 +59,8 @@ def check_entry(entry: Entry) -> CheckResult:
 def _run_ours(entry: Entry) -> Any:
     example = entry.example
     result = entry.implementation()(*_decode_all(example.args), **_decode_map(example.kwargs))
+    if example.call is not None:  # a function that returns a function: call that in turn
+        result = result(*_decode_all(example.call))
     return _as_comparable(select_from(result, example.select))
 
 
@@ -93,6 +96,7 @@ def select_from(result: Any, steps: tuple[str | int, ...]) -> Any:
     """Follow ``steps`` into ``result``: a name takes an attribute or key, integers an index.
 
     Consecutive integers index together (``result[1, 0]``), as array-API arrays require.
+    A name that gives a method is called without arguments (``"mean"``, ``"std"``).
     """
     position = 0
     while position < len(steps):
@@ -110,6 +114,8 @@ def select_from(result: Any, steps: tuple[str | int, ...]) -> Any:
             position = end
             continue
         result = result[step] if isinstance(result, Mapping) else getattr(result, step)
+        if inspect.ismethod(result) or inspect.isbuiltin(result):
+            result = result()  # a method such as "mean" or "std" is called without arguments
         position += 1
     return result
 
@@ -148,12 +154,69 @@ def decode_value(value: Any) -> Any:
     if not isinstance(value, dict):
         return value
     if "array" in value:
-        return np.asarray(value["array"], dtype=value.get("dtype", "float64"))
+        return _array(value)
     if "callable" in value:
-        return resolve_callable(value["callable"])
+        function = resolve_callable(value["callable"])
+        if "args" not in value and "kwargs" not in value:
+            return function
+        return function(*_decode_all(value.get("args", [])), **_decode_map(value.get("kwargs", {})))
     if "expression" in value:
-        return _lambdify(value["expression"], value.get("variables"), value.get("form", "scalar"))
+        form = value.get("form", "scalar")
+        if form == "tensor":
+            return _tensor_function(value["expression"], value.get("variables"), value.get("at"))
+        return _lambdify(value["expression"], value.get("variables"), form)
     return {name: decode_value(v) for name, v in value.items()}
+
+
+def _array(value: Mapping[str, Any]) -> Any:
+    """``{array, dtype, kind, requires_grad}``: a NumPy array, a PyTorch tensor or a Tensor."""
+    kind, dtype = value.get("kind", "numpy"), value.get("dtype", "float64")
+    requires_grad = bool(value.get("requires_grad", False))
+    data = np.asarray(value["array"], dtype=dtype)
+    if kind == "numpy":
+        return data
+    if kind == "torch":
+        import torch
+
+        return torch.asarray(data.copy()).requires_grad_(requires_grad)
+    if kind == "autodiff":
+        from mlequations.autodiff import Tensor
+
+        return Tensor(data, requires_grad=requires_grad)
+    raise CatalogError(f"array kind must be 'numpy', 'torch' or 'autodiff', got {kind!r}")
+
+
+#: SymPy's functions as operations of the autodiff engine (for ``form = "tensor"``).
+_TENSOR_FUNCTIONS = ("exp", "log", "sqrt", "tanh", "abs")
+
+
+def _tensor_function(expression: str, variables: list[str] | None, at: Any) -> Any:
+    """A function of one autodiff Tensor vector ``v = [x1, x2, ...]`` built from the expression.
+
+    Every operator and function acts on the engine's tensors, so the function
+    records a computational graph. With ``at`` the result is that graph's root,
+    evaluated at a leaf vector ``theta`` that requires a gradient.
+    """
+    import sympy
+
+    from mlequations import autodiff
+
+    if not variables:
+        raise CatalogError(f"expression {expression!r} needs a list of 'variables'")
+    symbols = [sympy.Symbol(name) for name in variables]
+    parsed = sympy.sympify(expression, locals={s.name: s for s in symbols})
+    operations = {name: getattr(autodiff, name) for name in _TENSOR_FUNCTIONS}
+    operations["Abs"] = autodiff.abs
+    scalar_function = sympy.lambdify(symbols, parsed, modules=[operations])
+
+    def function(vector: Any) -> Any:
+        if len(vector) != len(symbols):
+            raise CatalogError(f"expected a vector of {len(symbols)} values, got {len(vector)}")
+        return scalar_function(*(vector[i] for i in range(len(symbols))))
+
+    if at is None:
+        return function
+    return function(autodiff.Tensor(np.asarray(at, dtype=float), requires_grad=True, name="theta"))
 
 
 def _lambdify(expression: str, variables: list[str] | None, form: str) -> Callable[..., Any]:
