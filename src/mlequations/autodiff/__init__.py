@@ -55,8 +55,8 @@ from mlequations.autodiff.ops_shape import (
 from mlequations.autodiff.tensor import Tensor, record
 
 __all__ = [
-    "Graph",
     "GradcheckError",
+    "Graph",
     "Tensor",
     "abs",
     "add",

@@ -101,6 +101,9 @@ def backpropagate(
             "requires_grad=True, or it was computed under no_grad()"
         )
     pending: dict[int, np.ndarray] = {id(root): _initial_gradient(root, gradient)}
+    # How often each gradient array was handed out: an array given to two consumers
+    # (``a + b`` sends the same ``g`` to both) must be copied before a leaf keeps it.
+    handed: dict[int, int] = {}
     for node in reversed(topological_order(root)):
         g = pending.pop(id(node), None)
         if g is None:
@@ -109,7 +112,7 @@ def backpropagate(
             visit(node, g)
         if node._backward is None:
             if accumulate:
-                _accumulate(node, g)
+                _accumulate(node, g, shared=handed.get(id(g), 0) > 1)
             continue
         for parent, share in zip(node._parents, node._backward(g), strict=True):
             if share is None or not parent.requires_grad:
@@ -119,13 +122,21 @@ def backpropagate(
             key = id(parent)
             previous = pending.get(key)
             pending[key] = share if previous is None else previous + share
+            handed[id(share)] = handed.get(id(share), 0) + 1
 
 
-def _accumulate(leaf: Tensor, g: np.ndarray) -> None:
-    """``leaf.grad += g``, owning its memory (a view or a shared array is copied first)."""
+def _accumulate(leaf: Tensor, g: np.ndarray, shared: bool) -> None:
+    """``leaf.grad += g``, the leaf owning its gradient's memory.
+
+    A fresh array made by a backward function becomes ``.grad`` as it is (no
+    copy: for a large weight matrix that copy would cost as much as the
+    update); a view, a read-only broadcast or an array also sent elsewhere is
+    copied first, so no two gradients ever share memory.
+    """
+    if not isinstance(g, np.ndarray):  # NumPy arithmetic on 0-d arrays gives scalars
+        g = np.asarray(g)
     if g.dtype != leaf.data.dtype:
         g = g.astype(leaf.data.dtype)
-    if leaf.grad is None:
-        leaf.grad = np.array(g, copy=True)
-    else:
-        leaf.grad = leaf.grad + g
+    elif shared or g.base is not None or not g.flags.writeable:
+        g = g.copy()
+    leaf.grad = g if leaf.grad is None else np.asarray(leaf.grad + g)

@@ -96,12 +96,15 @@ def _float64_inputs(inputs: Any) -> list[Tensor]:
     items = [inputs] if isinstance(inputs, Tensor | np.ndarray) else list(inputs)
     if not items:
         raise ValidationError("inputs must hold at least one array")
-    return [Tensor(np.array(getattr(x, "data", x), dtype=np.float64), requires_grad=True) for x in items]
+    return [
+        Tensor(np.array(getattr(x, "data", x), dtype=np.float64), requires_grad=True) for x in items
+    ]
 
 
 def _evaluate(f: Callable[..., Any], arrays: list[np.ndarray]) -> np.ndarray:
     out = f(*(Tensor(a) for a in arrays))
-    return np.asarray(out.data if isinstance(out, Tensor) else out, dtype=np.float64)
+    # A copy: the result may be a view of an input (reshape, slicing) that is moved next.
+    return np.array(out.data if isinstance(out, Tensor) else out, dtype=np.float64)
 
 
 def _numerical_jacobian(
@@ -122,7 +125,9 @@ def _numerical_jacobian(
     return jacobian
 
 
-def _analytic_jacobians(f: Callable[..., Any], tensors: list[Tensor]) -> tuple[np.ndarray, list[np.ndarray]]:
+def _analytic_jacobians(
+    f: Callable[..., Any], tensors: list[Tensor]
+) -> tuple[np.ndarray, list[np.ndarray]]:
     """Row j: one backward pass with the one-hot gradient e_j on the output."""
     with enable_grad():
         out = f(*tensors)
@@ -189,10 +194,11 @@ def gradcheck(
         close = np.abs(expected - numerical) <= atol + rtol * np.abs(numerical)
         if not np.all(close):
             row, col = np.argwhere(~close)[0]
+            worst = np.max(np.abs(expected - numerical))
             message = (
-                f"gradcheck failed for input {which}: d output[{row}] / d input[{col}] (flattened) "
-                f"is {expected[row, col]!r} by backpropagation but {numerical[row, col]!r} by "
-                f"central differences (max abs difference {np.max(np.abs(expected - numerical)):.3g})"
+                f"gradcheck failed for input {which}: d output[{row}] / d input[{col}] "
+                f"(flattened) is {expected[row, col]!r} by backpropagation but "
+                f"{numerical[row, col]!r} by central differences (max abs difference {worst:.3g})"
             )
             if raise_exception:
                 raise GradcheckError(message)

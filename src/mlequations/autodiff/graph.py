@@ -79,7 +79,7 @@ def _shares(node: Tensor, upstream: np.ndarray) -> list[np.ndarray | None]:
 
 @dataclass
 class Graph:
-    """The computational graph of a tensor, for reading (:meth:`trace`) or drawing (:meth:`to_dot`)."""
+    """The computational graph of a tensor: read it (:meth:`trace`) or draw it (:meth:`to_dot`)."""
 
     nodes: list[GraphNode]
 
@@ -90,7 +90,8 @@ class Graph:
         nodes = [
             GraphNode(
                 index=i,
-                label=t.name or (f"v{i + 1}" if t._backward is not None or t.requires_grad else "const"),
+                label=t.name
+                or (f"v{i + 1}" if t._backward is not None or t.requires_grad else "const"),
                 op=t._op,
                 value=t.data,
                 parents=[index[id(p)] for p in t._parents],
@@ -101,7 +102,7 @@ class Graph:
 
             def visit(tensor: Tensor, gradient: np.ndarray) -> None:
                 node = nodes[index[id(tensor)]]
-                node.gradient = gradient
+                node.gradient = np.asarray(gradient)  # a 0-d gradient may be a NumPy scalar
                 if tensor._backward is not None:
                     node.local = _shares(tensor, np.ones_like(tensor.data))
                     node.sent = _shares(tensor, gradient)
@@ -124,7 +125,9 @@ class Graph:
                 lines.append(f"  {node.label} = {_format(node.value)}  (input)")
         root = self.nodes[-1]
         if root.gradient is None:
-            lines.append("no backward pass: the result needs no gradient or has more than one entry")
+            lines.append(
+                "no backward pass: the result needs no gradient or has more than one entry"
+            )
             return "\n".join(lines)
         lines.append(f"backward pass (gradient of {root.label} flowing back, starting from 1)")
         for node in reversed(self.nodes):
@@ -154,12 +157,14 @@ class Graph:
             text += f"\\nvalue {_format(node.value)}"
             if node.gradient is not None:
                 text += f"\\ngrad {_format(node.gradient)}"
-            text = text.replace('"', '\\"')
+            text = text.replace('"', '\\"').replace("\n", "\\n")  # rows of a matrix value
             lines.append(f'  n{node.index} [shape={shape}, label="{text}"];')
         for node in self.nodes:
             for k, parent in enumerate(node.parents):
                 local = node.local[k] if k < len(node.local) else None
-                label = f' [label="{_format(local)}"]' if local is not None and local.size == 1 else ""
+                label = (
+                    f' [label="{_format(local)}"]' if local is not None and local.size == 1 else ""
+                )
                 lines.append(f"  n{parent} -> n{node.index}{label};")
         lines.append("}")
         return "\n".join(lines)

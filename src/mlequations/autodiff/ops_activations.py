@@ -109,7 +109,12 @@ def softmax(x: Any, axis: int = -1) -> Tensor:
 
 
 def log_softmax(x: Any, axis: int = -1) -> Tensor:
-    r""":math:`x - \log\sum e^{x}` along ``axis``; :math:`\bar{x} = \bar{y} - s \sum_j \bar{y}_j`."""
+    r""":math:`x - \log\sum e^{x}` along ``axis``.
+
+    .. math::
+
+        \bar{x} = \bar{y} - s \textstyle\sum_j \bar{y}_j, \qquad s = \operatorname{softmax}(x)
+    """
     x = _tensor(x)
     out = activations.log_softmax(x.data, axis=axis)
 

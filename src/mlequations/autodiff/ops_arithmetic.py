@@ -34,7 +34,9 @@ def add(a: Any, b: Any) -> Tensor:
 def subtract(a: Any, b: Any) -> Tensor:
     """:math:`a - b`; the partial derivatives are 1 and -1."""
     a, b = _pair(a, b)
-    return record("subtract", a.data - b.data, (a, b), lambda g: (g, -g if b.requires_grad else None))
+    return record(
+        "subtract", a.data - b.data, (a, b), lambda g: (g, -g if b.requires_grad else None)
+    )
 
 
 def multiply(a: Any, b: Any) -> Tensor:
@@ -65,8 +67,20 @@ def negative(a: Tensor) -> Tensor:
     return record("negative", -a.data, (a,), lambda g: (-g,))
 
 
+def _power_derivative(x: np.ndarray, c: float) -> np.ndarray:
+    """:math:`c x^{c-1}`; 0 for :math:`c = 0` even at :math:`x = 0` (as PyTorch)."""
+    if c == 0:
+        return np.zeros_like(x)
+    return 2 * x if c == 2 else c * x ** (c - 1)
+
+
 def power(base: Any, exponent: Any) -> Tensor:
-    r""":math:`a^b`; :math:`\partial/\partial a = b a^{b-1}`, :math:`\partial/\partial b = a^b \ln a`.
+    r"""The power :math:`a^b`.
+
+    .. math::
+
+        \frac{\partial a^b}{\partial a} = b a^{b-1}, \qquad
+        \frac{\partial a^b}{\partial b} = a^b \ln a
 
     A constant Python exponent (``x ** 2``) records only the base. Where
     ``a = 0`` and ``b >= 0`` the derivative in ``b`` is taken as 0, as in
@@ -79,9 +93,7 @@ def power(base: Any, exponent: Any) -> Tensor:
     ):
         c = float(exponent)
         x = base.data
-        return record(
-            "power", x**c, (base,), lambda g: (g * (c * x ** (c - 1) if c != 2 else 2 * x),)
-        )
+        return record("power", x**c, (base,), lambda g: (g * _power_derivative(x, c),))
     a, b = _pair(base, exponent)
     out = a.data**b.data
 
@@ -118,7 +130,9 @@ def matmul(a: Any, b: Any) -> Tensor:
     """
     a, b = _pair(a, b)
     if a.ndim == 0 or b.ndim == 0:
-        raise ShapeError(f"matmul needs operands with at least 1 dimension, got {a.shape} and {b.shape}")
+        raise ShapeError(
+            f"matmul needs operands with at least 1 dimension, got {a.shape} and {b.shape}"
+        )
     x, w = a.data, b.data
 
     def backward(g: np.ndarray) -> tuple[Any, Any]:
@@ -140,7 +154,7 @@ def matmul(a: Any, b: Any) -> Tensor:
     return record("matmul", x @ w, (a, b), backward)
 
 
-def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     r"""The affine map of a layer, :math:`y = x W^\top + b`, as one node.
 
     ``weight`` has shape ``(out_features, in_features)`` as in PyTorch. Fusing
@@ -152,6 +166,8 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         \bar{x} = \bar{y} W, \qquad \bar{W} = \bar{y}^\top x, \qquad
         \bar{b} = \textstyle\sum_n \bar{y}_n
     """
+    if not isinstance(x, Tensor):
+        x = Tensor(x, dtype=weight.dtype)  # plain data joins the layer in its precision
     if weight.ndim != 2:
         raise ShapeError(f"weight must be a matrix (out_features, in_features), got {weight.shape}")
     if x.ndim == 0 or x.shape[-1] != weight.shape[1]:

@@ -48,7 +48,7 @@ def sqrt(x: Any) -> Tensor:
     return record("sqrt", out, (x,), backward)
 
 
-def abs(x: Any) -> Tensor:  # noqa: A001 - the name of the mathematics
+def abs(x: Any) -> Tensor:
     r""":math:`|x|`; its derivative :math:`\operatorname{sign}(x)` is taken as 0 at 0."""
     x = _tensor(x)
     return record("abs", np.abs(x.data), (x,), lambda g: (g * np.sign(x.data),))
@@ -62,7 +62,7 @@ def _bound(value: Any, name: str) -> float | None:
     return float(value)
 
 
-def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
     r"""Limit ``x`` to ``[min, max]``; the gradient passes where ``min <= x <= max``.
 
     As in PyTorch's ``clamp``, the boundary itself counts as inside.
@@ -112,4 +112,3 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
         return ga, gb
 
     return record("where", out, (a, b), backward)
-

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
@@ -42,7 +41,7 @@ def _expand(g: np.ndarray, x: Tensor, axes: tuple[int, ...], keepdims: bool) -> 
     return g if keepdims else np.expand_dims(g, axes)
 
 
-def sum(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+def sum(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     r""":math:`\sum_i x_i` over ``axis``; every summand receives the output's gradient."""
     axes = _axes(x, axis)
     out = np.sum(x.data, axis=axes, keepdims=keepdims)
@@ -55,7 +54,7 @@ def sum(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa
 
 
 def mean(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
-    r""":math:`\frac{1}{n}\sum_i x_i` over ``axis``; each entry receives :math:`1/n` of the gradient."""
+    r""":math:`\frac{1}{n}\sum_i x_i` over ``axis``; each entry gets :math:`1/n` of the gradient."""
     axes = _axes(x, axis)
     count = int(np.prod([x.shape[a] for a in axes]))
     if count == 0:
@@ -70,7 +69,7 @@ def mean(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     )
 
 
-def max(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+def max(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """The largest entry over ``axis``; ties share the gradient equally (as ``torch.amax``)."""
     axes = _axes(x, axis)
     if x.size == 0 or builtins.any(x.shape[a] == 0 for a in axes):

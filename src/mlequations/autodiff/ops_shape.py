@@ -14,7 +14,7 @@ import numpy as np
 
 from mlequations._array import ArrayTypeError, ShapeError, ValidationError
 from mlequations._checks import normalize_axis
-from mlequations.autodiff.tensor import Tensor, record
+from mlequations.autodiff.tensor import Tensor, lift, record
 
 __all__ = ["concatenate", "gather", "getitem", "reshape", "stack", "transpose"]
 
@@ -24,7 +24,9 @@ def reshape(x: Tensor, shape: Sequence[int]) -> Tensor:
     try:
         out = x.data.reshape(tuple(shape))
     except (ValueError, TypeError) as error:
-        raise ShapeError(f"cannot reshape a tensor of shape {x.shape} to {tuple(shape)}: {error}") from None
+        raise ShapeError(
+            f"cannot reshape a tensor of shape {x.shape} to {tuple(shape)}: {error}"
+        ) from None
     return record("reshape", out, (x,), lambda g: (g.reshape(x.shape),))
 
 
@@ -101,12 +103,16 @@ def gather(x: Tensor, axis: int, index: Any) -> Tensor:
     axis = normalize_axis(axis, x.ndim)
     size = x.shape[axis]
     if index.size and (index.min() < -size or index.max() >= size):
-        raise ValidationError(f"index must lie in [0, {size}) along axis {axis}, got values outside")
+        raise ValidationError(
+            f"index must lie in [0, {size}) along axis {axis}, got values outside"
+        )
     positions = _along_axis(index, axis)
     try:
         out = x.data[positions]
     except IndexError as error:
-        raise ShapeError(f"index of shape {index.shape} does not fit tensor {x.shape}: {error}") from None
+        raise ShapeError(
+            f"index of shape {index.shape} does not fit tensor {x.shape}: {error}"
+        ) from None
 
     def backward(g: np.ndarray) -> tuple[np.ndarray]:
         full = np.zeros(x.shape, dtype=g.dtype)
@@ -119,7 +125,9 @@ def gather(x: Tensor, axis: int, index: Any) -> Tensor:
 def _tensors(tensors: Sequence[Any], name: str) -> list[Tensor]:
     if isinstance(tensors, Tensor | np.ndarray) or not len(tensors):
         raise ValidationError(f"{name} needs a non-empty sequence of tensors")
-    return [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    # Arrays and numbers beside a tensor take its dtype if they hold integers (float32 stays).
+    like = next((t.dtype for t in tensors if isinstance(t, Tensor)), np.dtype(np.float64))
+    return [lift(t, like) for t in tensors]
 
 
 def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:

@@ -39,7 +39,7 @@ def _as_dtype(dtype: Any) -> np.dtype:
         resolved = np.dtype(_DTYPE_NAMES.get(dtype, dtype))
     except TypeError:
         resolved = None
-    if resolved not in _FLOATING:
+    if resolved is None or resolved not in _FLOATING:  # None == np.dtype("float64") holds
         raise ArrayTypeError(f"dtype must be float32 or float64, got {dtype!r}")
     return resolved
 
@@ -91,7 +91,16 @@ class Tensor:
     array([ 2., -4., -2.])
     """
 
-    __slots__ = ("__weakref__", "_backward", "_op", "_parents", "data", "grad", "name", "requires_grad")
+    __slots__ = (
+        "__weakref__",
+        "_backward",
+        "_op",
+        "_parents",
+        "data",
+        "grad",
+        "name",
+        "requires_grad",
+    )
     # NumPy defers to our reflected operators: ``array + tensor`` is a tensor.
     __array_ufunc__ = None
 
@@ -172,9 +181,7 @@ class Tensor:
     def item(self) -> float:
         """The value of a one-element tensor as a Python float."""
         if self.data.size != 1:
-            raise ShapeError(
-                f"item() needs a tensor with one element, got shape {self.data.shape}"
-            )
+            raise ShapeError(f"item() needs a tensor with one element, got shape {self.data.shape}")
         return float(self.data.reshape(()))
 
     def tolist(self) -> Any:
@@ -308,7 +315,7 @@ class Tensor:
     def abs(self) -> Tensor:
         return ops_elementwise.abs(self)
 
-    def clip(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+    def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
         return ops_elementwise.clip(self, min, max)
 
     def relu(self) -> Tensor:
@@ -354,7 +361,7 @@ class Tensor:
         return self.transpose(*axes)
 
     @property
-    def T(self) -> Tensor:
+    def T(self) -> Tensor:  # noqa: N802 - the name NumPy and PyTorch use
         """The axes reversed, as NumPy's ``.T``."""
         return ops_shape.transpose(self, None)
 
@@ -369,19 +376,21 @@ def _values(value: Any) -> Any:
     return value.data if isinstance(value, Tensor) else value
 
 
-def record(
-    op: str, data: np.ndarray, parents: tuple[Tensor, ...], backward: Backward
-) -> Tensor:
+def record(op: str, data: np.ndarray, parents: tuple[Tensor, ...], backward: Backward) -> Tensor:
     """Wrap the result ``data`` of operation ``op`` and, if it needs a gradient, link it.
 
     ``backward(g)`` receives ``∂L/∂result`` (the result's shape) and returns one
     array or ``None`` per parent: ``∂L/∂parent`` before broadcasting is undone,
     which the engine does in one place (:func:`~mlequations.autodiff.engine.sum_to_shape`).
+    The arrays returned must be new (or views of ``g``): a leaf may keep one as
+    its ``.grad`` without copying, so an array the backward function holds on to
+    (a cached constant) must be copied before it is returned.
     A result records its parents only when gradients are enabled and some
     parent requires one; constants cost nothing.
     """
     out = Tensor.__new__(Tensor)
-    out.data = data
+    # NumPy gives a scalar, not an array, for a 0-d result (np.exp(np.asarray(1.0))).
+    out.data = data if isinstance(data, np.ndarray) else np.asarray(data)
     out.grad = None
     out.name = None
     if mode.enabled and any(p.requires_grad for p in parents):
