@@ -15,6 +15,7 @@ same loss and the same updated weights, so the race is between equal work.
 from __future__ import annotations
 
 import argparse
+import itertools
 import statistics
 import time
 from collections.abc import Callable
@@ -22,10 +23,7 @@ from collections.abc import Callable
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-try:
-    from mlequations import nn, optim
-except ImportError:
-    pass
+from mlequations import nn, optim
 
 LEARNING_RATE = 0.01
 NETWORKS = {
@@ -40,7 +38,7 @@ def make_problem(
     """Initial weights (PyTorch layout: W is (out, in)), a batch of inputs and labels, float32."""
     rng = np.random.default_rng(0)
     weights = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
+    for fan_in, fan_out in itertools.pairwise(sizes):
         bound = 1 / np.sqrt(fan_in)
         weights.append(rng.uniform(-bound, bound, (fan_out, fan_in)).astype(np.float32))
         weights.append(rng.uniform(-bound, bound, fan_out).astype(np.float32))

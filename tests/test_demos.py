@@ -19,11 +19,15 @@ def results(tmp_path_factory):
 
 def test_every_demo_writes_a_png(results):
     for name, result in results.items():
-        assert result.files, name
-        for path in result.files:
+        figures = [path for path in result.files if path.suffix == ".png"]
+        assert figures, name
+        for path in figures:
             data = path.read_bytes()
             assert data.startswith(PNG_SIGNATURE), path
             assert len(data) > 10_000, path
+        for path in result.files:
+            assert path.is_file(), path
+            assert path.stat().st_size > 0, path
 
 
 def test_learning_rate_demo_matches_the_closed_form(results):

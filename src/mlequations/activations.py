@@ -104,7 +104,8 @@ def _shifted_scores(x: Any, axis: int) -> tuple[Any, Any, int]:
     axis = normalize_axis(axis, x.ndim)
     largest = xp.max(x, axis=axis, keepdims=True)
     if bool(xp.any(xp.isnan(largest))):  # NaN slices: take the maximum of the other entries
-        largest = xp.max(xp.where(xp.isnan(x), xp.full_like(x, -math.inf), x), axis=axis, keepdims=True)
+        ignoring_nan = xp.where(xp.isnan(x), xp.full_like(x, -math.inf), x)
+        largest = xp.max(ignoring_nan, axis=axis, keepdims=True)
     if bool(xp.any(largest == math.inf)):
         raise NonFiniteError(
             "x must not contain +inf: the softmax of an infinite score is undefined"

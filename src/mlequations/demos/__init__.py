@@ -1,7 +1,9 @@
 """Demos: small, offline, reproducible experiments that show an equation at work.
 
-Each demo writes PNG figures into a folder and returns a one-line summary of
-what it measured. ``mlequations demo NAME --out DIR`` runs one; ``all`` runs them all.
+Each demo writes PNG figures (and, where useful, text such as Graphviz DOT)
+into a folder and returns a summary of what it measured: one line, followed
+by details when the demo has a listing to show. ``mlequations demo NAME --out DIR``
+runs one; ``all`` runs them all.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ __all__ = ["DEMOS", "DemoResult", "run_demo"]
 
 @dataclass(frozen=True)
 class DemoResult:
-    """The files a demo wrote and a one-line summary of what it found."""
+    """The files a demo wrote, a summary of what it found and its figures of merit."""
 
     files: tuple[Path, ...]
     summary: str
@@ -28,6 +30,10 @@ DEMOS: dict[str, str] = {
     "learning-rate": "mlequations.demos.learning_rate:run",
     "entropy-coin": "mlequations.demos.entropy_coin:run",
     "mi-vs-correlation": "mlequations.demos.mi_vs_correlation:run",
+    "backprop-numerical": "mlequations.demos.backprop_numerical:run",
+    "computational-graph": "mlequations.demos.computational_graph:run",
+    "mlp-digits": "mlequations.demos.mlp_digits:run",
+    "vanishing-gradients": "mlequations.demos.vanishing_gradients:run",
 }
 
 
