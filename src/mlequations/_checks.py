@@ -36,6 +36,7 @@ __all__ = [
     "check_finite",
     "check_in_range",
     "check_integer",
+    "check_learning_rate",
     "check_matrix",
     "check_nonempty",
     "check_nonnegative",
@@ -341,3 +342,11 @@ def check_class_labels(labels: Any, name: str, num_classes: int, xp: Any) -> Non
     if bool(xp.any(outside)):
         value = first_where(labels, outside, xp)
         raise ValidationError(f"{name} must hold labels in [0, {num_classes - 1}], got {value:.6g}")
+
+
+def check_learning_rate(rate: Any, xp: Any) -> None:
+    """Check that a learning rate (an array) is a finite, positive scalar."""
+    if rate.ndim != 0:
+        raise ShapeError(f"learning_rate must be a scalar, got shape {tuple(rate.shape)}")
+    check_finite(rate, "learning_rate", xp)
+    check_positive(rate, "learning_rate", xp)
