@@ -38,6 +38,13 @@ def _format(values: np.ndarray | None) -> str:
     return np.array2string(values, precision=6, separator=", ", suppress_small=True)
 
 
+def _formula(op: str, arguments: list[str]) -> str:
+    """``op(a, b)``, or the op's own template when it has one (``"{} ** 2"`` gives ``a ** 2``)."""
+    if "{}" in op:
+        return op.replace("{}", arguments[0])
+    return f"{op}({', '.join(arguments)})"
+
+
 @dataclass
 class GraphNode:
     """One tensor of the graph: its label, forward value and (if reached) its gradient."""
@@ -119,7 +126,7 @@ class Graph:
         lines = ["forward pass (value of each node)"]
         for node in self.nodes:
             if node.op:
-                formula = f"{node.op}({', '.join(self._name(p) for p in node.parents)})"
+                formula = _formula(node.op, [self._name(p) for p in node.parents])
                 lines.append(f"  {node.label} = {formula} = {_format(node.value)}")
             elif node.label != "const":
                 lines.append(f"  {node.label} = {_format(node.value)}  (input)")
@@ -153,8 +160,13 @@ class Graph:
         lines = ["digraph computational_graph {", "  rankdir=LR;", '  node [fontname="Helvetica"];']
         for node in self.nodes:
             shape = "box" if node.op else ("ellipse" if node.label != "const" else "plaintext")
-            text = f"{node.label} = {node.op}" if node.op else self._name(node.index)
-            text += f"\\nvalue {_format(node.value)}"
+            text = (
+                f"{node.label} = {_formula(node.op, ['·'] * len(node.parents))}"
+                if node.op
+                else self._name(node.index)
+            )
+            if node.label != "const":  # a constant's label is already its value
+                text += f"\\nvalue {_format(node.value)}"
             if node.gradient is not None:
                 text += f"\\ngrad {_format(node.gradient)}"
             text = text.replace('"', '\\"').replace("\n", "\\n")  # rows of a matrix value

@@ -93,7 +93,8 @@ def power(base: Any, exponent: Any) -> Tensor:
     ):
         c = float(exponent)
         x = base.data
-        return record("power", x**c, (base,), lambda g: (g * _power_derivative(x, c),))
+        op = f"{{}} ** {c:g}"  # the graph shows the constant exponent: "v2 ** 2"
+        return record(op, x**c, (base,), lambda g: (g * _power_derivative(x, c),))
     a, b = _pair(base, exponent)
     out = a.data**b.data
 

@@ -78,7 +78,15 @@ def getitem(x: Tensor, index: Any) -> Tensor:
             np.add.at(full, index, g)
         return (full,)
 
-    return record("getitem", np.asarray(out), (x,), backward)
+    return record(_index_op(index), np.asarray(out), (x,), backward)
+
+
+def _index_op(index: Any) -> str:
+    """``"{}[0]"`` for a simple index (shown in the graph as ``θ[0]``), else ``"getitem"``."""
+    parts = index if isinstance(index, tuple) else (index,)
+    if all(isinstance(p, int | np.integer) for p in parts):
+        return "{}[" + ", ".join(str(int(p)) for p in parts) + "]"
+    return "getitem"
 
 
 def _along_axis(index: np.ndarray, axis: int) -> tuple[np.ndarray, ...]:

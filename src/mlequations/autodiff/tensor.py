@@ -163,7 +163,7 @@ class Tensor:
         body = np.array2string(self.data, separator=", ", prefix="Tensor(")
         extras = [f"dtype={self.dtype}"] if self.dtype != np.float64 else []
         if self._backward is not None:
-            extras.append(f"op={self._op}")
+            extras.append(f"op={self._op.replace('{}', '·')}")
         elif self.requires_grad:
             extras.append("requires_grad=True")
         return f"Tensor({body}{''.join(', ' + e for e in extras)})"
@@ -378,6 +378,10 @@ def _values(value: Any) -> Any:
 
 def record(op: str, data: np.ndarray, parents: tuple[Tensor, ...], backward: Backward) -> Tensor:
     """Wrap the result ``data`` of operation ``op`` and, if it needs a gradient, link it.
+
+    ``op`` names the operation for :meth:`Tensor.graph`: a function name
+    (``"exp"``, shown as ``exp(x)``) or a template with ``{}`` for the input
+    (``"{} ** 2"``, shown as ``x ** 2``).
 
     ``backward(g)`` receives ``∂L/∂result`` (the result's shape) and returns one
     array or ``None`` per parent: ``∂L/∂parent`` before broadcasting is undone,
