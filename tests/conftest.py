@@ -15,6 +15,11 @@ from typing import Any
 import numpy as np
 import pytest
 
+# scikit-learn's estimator checks test array-API input only when SciPy's array-API
+# support is on, and it must be switched on before SciPy is first imported (nothing
+# above imports it).
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
 REQUIRE_OPTIONAL = bool(os.environ.get("MLEQUATIONS_REQUIRE_OPTIONAL"))
 
 

@@ -221,8 +221,28 @@ def low_rank_approximation(A: Any, k: int) -> Any:
     return xp.matmul(U[..., :, :k] * S[..., None, :k], Vt[..., :k, :])
 
 
+#: With at least this many samples per feature, PCA diagonalises the covariance matrix.
+COVARIANCE_PATH_RATIO = 10
+
+
+def _covariance_eigenvectors(xp: Any, centred: Any) -> tuple[Any, Any]:
+    """Variances (descending) and principal directions (rows) from the sample covariance.
+
+    For tall data (N >> D) forming the D x D covariance and diagonalising it costs
+    N D^2 + D^3 instead of the SVD's N D^2 with a much larger constant; the price is
+    precision in the smallest variances (absolute error about eps times the largest),
+    as in scikit-learn's ``covariance_eigh`` solver.
+    """
+    n_samples = centred.shape[0]
+    covariance = xp.matmul(xp.matrix_transpose(centred), centred) / (n_samples - 1)
+    eigenvalues, eigenvectors = xp.linalg.eigh(covariance)
+    order = xp.flip(xp.argsort(eigenvalues))
+    variance = xp.clip(xp.take(eigenvalues, order), min=0.0)
+    return variance, xp.matrix_transpose(xp.take(eigenvectors, order, axis=1))
+
+
 def pca(X: Any, n_components: int) -> PCAResult:
-    r"""Principal component analysis of centred data by SVD.
+    r"""Principal component analysis of centred data (by SVD, or the covariance when tall).
 
     With :math:`\bar{X} = X - \mu` (column means subtracted) and
     :math:`\bar{X} = U \Sigma V^\top`, the principal directions are the rows of
@@ -236,6 +256,10 @@ def pca(X: Any, n_components: int) -> PCAResult:
         \text{ratio}_i = \frac{\lambda_i}{\sum_j \lambda_j}, \qquad
         Z = \bar{X} V_k
 
+    For tall data (at least 10 samples per feature) the eigenvectors of the
+    :math:`D \times D` covariance are computed directly, which is several times
+    faster and agrees with the SVD up to rounding in the largest variances (the
+    smallest lose relative precision), as scikit-learn's default solver does.
     Each component's sign is fixed like scikit-learn's: its entry of largest
     magnitude is positive.
 
@@ -275,8 +299,11 @@ def pca(X: Any, n_components: int) -> PCAResult:
     k = check_integer(n_components, "n_components", 1, min(n_samples, n_features))
     mean = xp.mean(X, axis=0)
     centred = X - mean
-    _, S, Vt = xp.linalg.svd(centred, full_matrices=False)
-    variance = S**2 / (n_samples - 1)
+    if n_samples >= COVARIANCE_PATH_RATIO * n_features:
+        variance, Vt = _covariance_eigenvectors(xp, centred)
+    else:
+        _, S, Vt = xp.linalg.svd(centred, full_matrices=False)
+        variance = S**2 / (n_samples - 1)
     total = xp.sum(variance)
     if not bool(total > 0):
         raise ValidationError("X must vary: every sample is the same, so no direction has variance")
