@@ -1,1 +1,47 @@
-"""Layer 4: the classic models of the guides as scikit-learn estimators."""
+r"""Layer 4: the classic models of the guides as scikit-learn estimators.
+
+Each estimator follows scikit-learn's contract (``fit`` returns the estimator,
+fitted attributes end in ``_``, ``NotFittedError`` before ``fit``) and passes
+its ``parametrize_with_checks``, so it drops into a pipeline, a grid search or
+``cross_val_score``. Each docstring states the equation of the guides it
+implements, and the code reads like that equation.
+
+>>> import numpy as np
+>>> from mlequations.models import RidgeRegression
+>>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+>>> t = np.array([1.0, 3.0, 5.0, 7.0])
+>>> model = RidgeRegression(alpha=0.0).fit(X, t)
+>>> round(float(model.coef_[0]), 6), round(float(model.intercept_), 6)
+(2.0, 1.0)
+
+* Regression: :class:`LinearRegression`, :class:`PolynomialRegression`,
+  :class:`RidgeRegression`, :class:`LassoRegression`, :class:`MLPRegressor`.
+* Classification: :class:`Perceptron`, :class:`LogisticRegression`,
+  :class:`GaussianNaiveBayes`, :class:`DecisionTreeClassifier`,
+  :class:`MLPClassifier`.
+* Dimensionality reduction: :class:`PCA`.
+"""
+
+from mlequations.models.decision_tree import DecisionTreeClassifier
+from mlequations.models.linear_regression import LinearRegression
+from mlequations.models.logistic_regression import LogisticRegression
+from mlequations.models.mlp import MLPClassifier, MLPRegressor
+from mlequations.models.naive_bayes import GaussianNaiveBayes
+from mlequations.models.pca import PCA
+from mlequations.models.perceptron import Perceptron
+from mlequations.models.polynomial_regression import PolynomialRegression
+from mlequations.models.regularized import LassoRegression, RidgeRegression
+
+__all__ = [
+    "PCA",
+    "DecisionTreeClassifier",
+    "GaussianNaiveBayes",
+    "LassoRegression",
+    "LinearRegression",
+    "LogisticRegression",
+    "MLPClassifier",
+    "MLPRegressor",
+    "Perceptron",
+    "PolynomialRegression",
+    "RidgeRegression",
+]
