@@ -47,6 +47,22 @@ NOT_ARRAY_FUNCTIONS = {
     "dropout",
     "layer-normalization",
     "cross-entropy-with-logits",
+    # mlequations.models and model_selection (layer 4): scikit-learn estimators fitted on
+    # NumPy data, and the tree's impurity helper on NumPy class proportions
+    "least-squares",
+    "polynomial-regression",
+    "ridge",
+    "lasso",
+    "naive-bayes",
+    "decision-tree",
+    "gini-impurity",
+    "explained-variance-ratio",
+    "perceptron",
+    "logistic-regression",
+    "empirical-risk-minimization",
+    "validation-loss",
+    "k-fold-cross-validation",
+    "bias-estimation-error",
 }
 
 #: Entries whose result is piecewise constant in the inputs (labels, decisions, indicators):

@@ -32,6 +32,7 @@ __all__ = [
     "Entry",
     "Example",
     "Reference",
+    "SelectStep",
     "load_catalog",
     "resolve_callable",
 ]
@@ -42,6 +43,10 @@ REFERENCE_LIBRARIES = ("scipy", "numpy", "sympy", "scikit-learn", "torch", "clos
 DEFAULT_EXAMPLE_ATOL = 1e-4
 DEFAULT_REFERENCE_RTOL = 1e-10
 DEFAULT_REFERENCE_ATOL = 1e-12
+
+#: One step of a ``select`` path: an attribute or key, an index, or a method call
+#: ``{"method": name, "args": [...], "kwargs": {...}}``.
+SelectStep = str | int | Mapping[str, Any]
 
 _ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _ENTRY_KEYS = {
@@ -56,6 +61,7 @@ _ENTRY_KEYS = {
     "reference",
 }
 _EXAMPLE_KEYS = {"description", "args", "kwargs", "call", "select", "expected", "atol"}
+_METHOD_STEP_KEYS = {"method", "args", "kwargs"}
 _REFERENCE_KEYS = {
     "library",
     "function",
@@ -78,13 +84,14 @@ class Example:
 
     ``call`` (``None`` unless given) holds the positional arguments with which the
     function's result is called in turn, for functions that return functions
-    (``grad(f)(x)``).
+    (``grad(f)(x)``). A ``select`` step may be a method call with arguments
+    (``{"method": "fit", "args": [X, y]}``), so an estimator can be fitted and read.
     """
 
     description: Mapping[str, str]
     args: tuple[Any, ...]
     kwargs: Mapping[str, Any]
-    select: tuple[str | int, ...]
+    select: tuple[SelectStep, ...]
     expected: Any
     atol: float
     call: tuple[Any, ...] | None = None
@@ -99,7 +106,7 @@ class Reference:
     expression: str | None
     args: tuple[Any, ...]
     kwargs: Mapping[str, Any]
-    select: tuple[str | int, ...]
+    select: tuple[SelectStep, ...]
     rtol: float
     atol: float
 
@@ -333,12 +340,24 @@ def _table(value: Any, where: str) -> dict:
     return value
 
 
-def _select(value: Any, where: str) -> tuple[str | int, ...]:
+def _select(value: Any, where: str) -> tuple[SelectStep, ...]:
     steps = _list(value, where)
     for step in steps:
-        if isinstance(step, bool) or not isinstance(step, str | int):
-            raise CatalogError(f"{where}: steps must be names or integers, got {step!r}")
+        if isinstance(step, dict):
+            _method_step(step, where)
+        elif isinstance(step, bool) or not isinstance(step, str | int):
+            raise CatalogError(
+                f"{where}: steps must be names, integers or method tables, got {step!r}"
+            )
     return tuple(steps)
+
+
+def _method_step(step: dict, where: str) -> None:
+    """Validate ``{method = "fit", args = [...], kwargs = {...}}`` (args and kwargs optional)."""
+    _no_unknown(step, _METHOD_STEP_KEYS, f"{where}: method step")
+    _text(step.get("method"), f"{where}: method step: method")
+    _list(step.get("args", []), f"{where}: method step {step['method']!r}: args")
+    _table(step.get("kwargs", {}), f"{where}: method step {step['method']!r}: kwargs")
 
 
 def _tolerance(value: Any, where: str) -> float:

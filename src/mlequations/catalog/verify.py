@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from mlequations._array import to_numpy
-from mlequations.catalog import CatalogError, Entry, resolve_callable
+from mlequations.catalog import CatalogError, Entry, SelectStep, resolve_callable
 
 __all__ = ["CheckResult", "check_entry", "decode_value", "select_from"]
 
@@ -92,15 +92,23 @@ def _evaluate_expression(expression: str, values: Mapping[str, Any]) -> Any:
     return np.asarray(float(sympy.N(exact, 30)))
 
 
-def select_from(result: Any, steps: tuple[str | int, ...]) -> Any:
+def select_from(result: Any, steps: tuple[SelectStep, ...]) -> Any:
     """Follow ``steps`` into ``result``: a name takes an attribute or key, integers an index.
 
     Consecutive integers index together (``result[1, 0]``), as array-API arrays require.
-    A name that gives a method is called without arguments (``"mean"``, ``"std"``).
+    A name that gives a method is called without arguments (``"mean"``, ``"std"``); a
+    table ``{"method": "fit", "args": [...], "kwargs": {...}}`` calls that method with
+    the decoded arguments (``estimator.fit(X, y)``).
     """
     position = 0
     while position < len(steps):
         step = steps[position]
+        if isinstance(step, Mapping):
+            method = getattr(result, step["method"])
+            arguments = _decode_all(step.get("args", []))
+            result = method(*arguments, **_decode_map(step.get("kwargs", {})))
+            position += 1
+            continue
         if isinstance(step, int):
             end = position
             while end < len(steps) and isinstance(steps[end], int):

@@ -34,6 +34,12 @@ DEMOS: dict[str, str] = {
     "computational-graph": "mlequations.demos.computational_graph:run",
     "mlp-digits": "mlequations.demos.mlp_digits:run",
     "vanishing-gradients": "mlequations.demos.vanishing_gradients:run",
+    "polynomial-fit": "mlequations.demos.polynomial_fit:run",
+    "bias-estimation-error": "mlequations.demos.bias_estimation:run",
+    "naive-bayes-iris": "mlequations.demos.naive_bayes_iris:run",
+    "decision-tree": "mlequations.demos.decision_tree:run",
+    "perceptron": "mlequations.demos.linear_classifiers:run_perceptron",
+    "logistic-regression": "mlequations.demos.linear_classifiers:run_logistic_regression",
 }
 
 
