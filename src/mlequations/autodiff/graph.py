@@ -58,6 +58,10 @@ class GraphNode:
     local: list[np.ndarray | None] = field(default_factory=list)
     sent: list[np.ndarray | None] = field(default_factory=list)
 
+    def formula(self, arguments: list[str] | None = None) -> str:
+        """The operation applied to ``arguments`` (``"·"`` for each by default): ``v2 ** 2``."""
+        return _formula(self.op, arguments or ["·"] * len(self.parents))
+
 
 def _all_nodes(root: Tensor) -> list[Tensor]:
     """Every tensor ``root`` was computed from (constants included), parents first."""
@@ -117,7 +121,8 @@ class Graph:
             backpropagate(root, None, accumulate=False, visit=visit)
         return cls(nodes)
 
-    def _name(self, i: int) -> str:
+    def name_of(self, i: int) -> str:
+        """How node ``i`` is referred to: its label, or its value for a constant."""
         node = self.nodes[i]
         return node.label if node.label != "const" else _format(node.value)
 
@@ -126,7 +131,7 @@ class Graph:
         lines = ["forward pass (value of each node)"]
         for node in self.nodes:
             if node.op:
-                formula = _formula(node.op, [self._name(p) for p in node.parents])
+                formula = _formula(node.op, [self.name_of(p) for p in node.parents])
                 lines.append(f"  {node.label} = {formula} = {_format(node.value)}")
             elif node.label != "const":
                 lines.append(f"  {node.label} = {_format(node.value)}  (input)")
@@ -145,7 +150,7 @@ class Graph:
                 if sent is None:
                     continue
                 lines.append(
-                    f"    -> {self._name(parent)}: local d{node.label}/d{self._name(parent)} = "
+                    f"    -> {self.name_of(parent)}: local d{node.label}/d{self.name_of(parent)} = "
                     f"{_format(local)}, sends {_format(sent)}"
                 )
         return "\n".join(lines)
@@ -160,11 +165,7 @@ class Graph:
         lines = ["digraph computational_graph {", "  rankdir=LR;", '  node [fontname="Helvetica"];']
         for node in self.nodes:
             shape = "box" if node.op else ("ellipse" if node.label != "const" else "plaintext")
-            text = (
-                f"{node.label} = {_formula(node.op, ['·'] * len(node.parents))}"
-                if node.op
-                else self._name(node.index)
-            )
+            text = f"{node.label} = {node.formula()}" if node.op else self.name_of(node.index)
             if node.label != "const":  # a constant's label is already its value
                 text += f"\\nvalue {_format(node.value)}"
             if node.gradient is not None:

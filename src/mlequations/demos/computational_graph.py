@@ -129,7 +129,8 @@ def _draw(axes: Axes, graph: Graph) -> None:
             box = {"boxstyle": "circle,pad=0.5", "fc": "#dbe9f6", "ec": "tab:blue"}
         else:
             text = (
-                f"{node.label} = {node.op}\nvalue {_short(node.value)}\n"
+                f"{node.label} = {node.formula([graph.name_of(p) for p in node.parents])}"
+                f"\nvalue {_short(node.value)}\n"
                 f"grad {_short(node.gradient)}"
             )
             box = {"boxstyle": "square,pad=0.4", "fc": "#fdebd3", "ec": "tab:orange"}
