@@ -309,3 +309,17 @@ def test_pytorch_autograd_flows(torch, rng):
     assert gradcheck(lambda a: pca(a, 2).explained_variance, (double(rng.normal(size=(6, 3))),))
     B = rng.normal(size=(4, 4))
     assert gradcheck(lambda a: eig(a + a.T).eigenvalues, (double(B),))
+
+
+@pytest.mark.parametrize("offset", [0.0, 10.0, 1e8])  # Gram form twice, then the fallback
+def test_pca_of_tall_data_keeps_its_precision_far_from_the_origin(offset):
+    """Tall data goes through the covariance; a large mean must not cancel the digits."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(500, 4)) @ np.diag([3.0, 2.0, 1.0, 0.5]) + offset
+    centred = X - X.mean(axis=0)
+    singular_values = np.linalg.svd(centred, compute_uv=False)
+    result = pca(X, n_components=4)
+    np.testing.assert_allclose(result.explained_variance, singular_values**2 / 499, rtol=1e-9)
+    np.testing.assert_allclose(
+        np.abs(result.scores), np.abs(centred @ result.components.T), atol=1e-6
+    )

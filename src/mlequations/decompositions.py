@@ -225,7 +225,29 @@ def low_rank_approximation(A: Any, k: int) -> Any:
 COVARIANCE_PATH_RATIO = 10
 
 
-def _covariance_eigenvectors(xp: Any, centred: Any) -> tuple[Any, Any]:
+#: Below this ratio of squared mean to variance in every feature, the covariance is
+#: formed from the raw Gram matrix, losing at most about eps * 1e6 relative precision.
+GRAM_CANCELLATION_LIMIT = 1e6
+
+
+def _covariance(xp: Any, X: Any, mean: Any) -> Any:
+    r"""The sample covariance :math:`\frac{1}{N-1}(X^\top X - N \mu \mu^\top)`.
+
+    The Gram form needs no centred copy of ``X``; it is used only where no
+    feature's squared mean exceeds its variance by more than
+    :data:`GRAM_CANCELLATION_LIMIT` (else the subtraction would cancel digits).
+    """
+    n_samples = X.shape[0]
+    gram = xp.matmul(xp.matrix_transpose(X), X)
+    squared_mean = mean * mean
+    variance = (xp.linalg.diagonal(gram) - n_samples * squared_mean) / (n_samples - 1)
+    if bool(xp.all(squared_mean <= GRAM_CANCELLATION_LIMIT * variance)):
+        return (gram - n_samples * (mean[:, None] * mean[None, :])) / (n_samples - 1)
+    centred = X - mean
+    return xp.matmul(xp.matrix_transpose(centred), centred) / (n_samples - 1)
+
+
+def _covariance_eigenvectors(xp: Any, X: Any, mean: Any) -> tuple[Any, Any]:
     """Variances (descending) and principal directions (rows) from the sample covariance.
 
     For tall data (N >> D) forming the D x D covariance and diagonalising it costs
@@ -233,9 +255,7 @@ def _covariance_eigenvectors(xp: Any, centred: Any) -> tuple[Any, Any]:
     precision in the smallest variances (absolute error about eps times the largest),
     as in scikit-learn's ``covariance_eigh`` solver.
     """
-    n_samples = centred.shape[0]
-    covariance = xp.matmul(xp.matrix_transpose(centred), centred) / (n_samples - 1)
-    eigenvalues, eigenvectors = xp.linalg.eigh(covariance)
+    eigenvalues, eigenvectors = xp.linalg.eigh(_covariance(xp, X, mean))
     order = xp.flip(xp.argsort(eigenvalues))
     variance = xp.clip(xp.take(eigenvalues, order), min=0.0)
     return variance, xp.matrix_transpose(xp.take(eigenvectors, order, axis=1))
@@ -298,11 +318,10 @@ def pca(X: Any, n_components: int) -> PCAResult:
     check_finite(X, "X", xp)
     k = check_integer(n_components, "n_components", 1, min(n_samples, n_features))
     mean = xp.mean(X, axis=0)
-    centred = X - mean
     if n_samples >= COVARIANCE_PATH_RATIO * n_features:
-        variance, Vt = _covariance_eigenvectors(xp, centred)
+        variance, Vt = _covariance_eigenvectors(xp, X, mean)
     else:
-        _, S, Vt = xp.linalg.svd(centred, full_matrices=False)
+        _, S, Vt = xp.linalg.svd(X - mean, full_matrices=False)
         variance = S**2 / (n_samples - 1)
     total = xp.sum(variance)
     if not bool(total > 0):
@@ -310,5 +329,7 @@ def pca(X: Any, n_components: int) -> PCAResult:
     strongest = xp.argmax(xp.abs(Vt[:k, :]), axis=1, keepdims=True)
     signs = xp.sign(xp.take_along_axis(Vt[:k, :], strongest, axis=1))
     components = Vt[:k, :] * signs
-    scores = xp.matmul(centred, xp.matrix_transpose(components))
+    # (X - μ) V = X V - μ V: the same projection without a centred copy of X
+    projection = xp.matrix_transpose(components)
+    scores = xp.matmul(X, projection) - xp.matmul(mean, projection)
     return PCAResult(components, variance[:k], variance[:k] / total, mean, scores)

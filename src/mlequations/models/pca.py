@@ -133,7 +133,8 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         r"""Project samples on the components: :math:`Z = (X - \mu) V_k`."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return (X - self.mean_) @ self.components_.T
+        # (X - μ) V = X V - μ V, without a centred copy of X (as scikit-learn)
+        return X @ self.components_.T - self.mean_ @ self.components_.T
 
     def inverse_transform(self, X: Any) -> np.ndarray:
         r"""Map projections back to the input space: :math:`\hat{X} = Z V_k^\top + \mu`."""
