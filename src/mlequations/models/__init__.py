@@ -15,7 +15,9 @@ implements, and the code reads like that equation.
 (2.0, 1.0)
 
 * Regression: :class:`LinearRegression`, :class:`PolynomialRegression`,
-  :class:`RidgeRegression`, :class:`LassoRegression`, :class:`MLPRegressor`.
+  :class:`RidgeRegression`, :class:`LassoRegression`, :class:`MLPRegressor`,
+  :class:`GaussianProcessRegressor` (kernels :class:`RBF`, :class:`Matern`,
+  :class:`ConstantKernel`, :class:`WhiteKernel`).
 * Classification: :class:`Perceptron`, :class:`LogisticRegression`,
   :class:`GaussianNaiveBayes`, :class:`DecisionTreeClassifier`,
   :class:`MLPClassifier`.
@@ -23,6 +25,8 @@ implements, and the code reads like that equation.
 """
 
 from mlequations.models.decision_tree import DecisionTreeClassifier
+from mlequations.models.gaussian_process import GaussianProcessRegressor
+from mlequations.models.kernels import RBF, ConstantKernel, Matern, WhiteKernel
 from mlequations.models.linear_regression import LinearRegression
 from mlequations.models.logistic_regression import LogisticRegression
 from mlequations.models.mlp import MLPClassifier, MLPRegressor
@@ -34,14 +38,19 @@ from mlequations.models.regularized import LassoRegression, RidgeRegression
 
 __all__ = [
     "PCA",
+    "RBF",
+    "ConstantKernel",
     "DecisionTreeClassifier",
     "GaussianNaiveBayes",
+    "GaussianProcessRegressor",
     "LassoRegression",
     "LinearRegression",
     "LogisticRegression",
     "MLPClassifier",
     "MLPRegressor",
+    "Matern",
     "Perceptron",
     "PolynomialRegression",
     "RidgeRegression",
+    "WhiteKernel",
 ]
