@@ -63,6 +63,10 @@ NOT_ARRAY_FUNCTIONS = {
     "validation-loss",
     "k-fold-cross-validation",
     "bias-estimation-error",
+    # mlequations.models.GaussianProcessRegressor and mlequations.bayesopt.minimize (layer 4):
+    # an estimator and an optimizer on NumPy data
+    "gaussian-process",
+    "bayesian-optimization",
 }
 
 #: Entries whose result is piecewise constant in the inputs (labels, decisions, indicators):

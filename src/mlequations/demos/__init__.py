@@ -40,6 +40,8 @@ DEMOS: dict[str, str] = {
     "decision-tree": "mlequations.demos.decision_tree:run",
     "perceptron": "mlequations.demos.linear_classifiers:run_perceptron",
     "logistic-regression": "mlequations.demos.linear_classifiers:run_logistic_regression",
+    "bayes-opt": "mlequations.demos.bayes_opt:run",
+    "gp-regression": "mlequations.demos.gp_regression:run",
 }
 
 
