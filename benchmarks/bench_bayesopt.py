@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+
 from mlequations.bayesopt import minimize
 
 HARTMANN_A = np.array(
