@@ -22,13 +22,13 @@ from scipy.optimize import minimize
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from mlequations._array import NonFiniteError, ValidationError
 from mlequations._checks import check_integer, check_real_number
 from mlequations.activations import log_softmax, sigmoid, softmax
 from mlequations.margin_losses import logistic_loss
+from mlequations.models.class_labels import encode_class_labels
 from mlequations.optimize import DivergenceError
 from mlequations.updates import gradient_descent_step
 
@@ -161,13 +161,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         """
         l2_strength = self._check_parameters()
         X, y = validate_data(self, X, y, dtype=np.float64)
-        check_classification_targets(y)
-        self.classes_, labels = np.unique(y, return_inverse=True)
-        if self.classes_.shape[0] < 2:
-            raise ValueError(
-                f"y must hold at least two classes to fit {type(self).__name__}, "
-                f"got 1 class: {self.classes_.tolist()[0]!r}"
-            )
+        self.classes_, labels = encode_class_labels(self, y)
         # gd and sgd see centred features: the same J and minimum, far better conditioned.
         centre = bool(self.fit_intercept) and self.solver != "lbfgs"
         offset = X.mean(axis=0) if centre else np.zeros(X.shape[1])

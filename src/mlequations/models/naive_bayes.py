@@ -21,11 +21,11 @@ from typing import Any
 import numpy as np
 from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from mlequations._array import ShapeError, ValidationError
 from mlequations._checks import check_real_number
+from mlequations.models.class_labels import encode_class_labels
 
 __all__ = ["GaussianNaiveBayes"]
 
@@ -123,14 +123,8 @@ class GaussianNaiveBayes(ClassifierMixin, BaseEstimator):
                 f"var_smoothing must be a finite number >= 0, got {self.var_smoothing}"
             )
         X, y = validate_data(self, X, y, dtype=np.float64)
-        check_classification_targets(y)
-        self.classes_, labels = np.unique(y, return_inverse=True)
+        self.classes_, labels = encode_class_labels(self, y)
         n_classes = self.classes_.shape[0]
-        if n_classes < 2:
-            raise ValueError(
-                f"y must hold at least two classes to fit {type(self).__name__}, "
-                f"got 1 class: {self.classes_.tolist()[0]!r}"
-            )
         self.class_count_ = np.bincount(labels, minlength=n_classes).astype(np.float64)
         self.theta_, self.var_ = _class_means_and_variances(X, labels, self.class_count_)
         self.epsilon_ = smoothing * float(np.max(np.var(X, axis=0)))

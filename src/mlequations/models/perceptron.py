@@ -18,11 +18,11 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from mlequations._array import ShapeError, ValidationError
 from mlequations._checks import check_integer, check_real_number
+from mlequations.models.class_labels import encode_class_labels
 from mlequations.updates import perceptron_update
 
 __all__ = ["Perceptron", "perceptron_path"]
@@ -174,14 +174,8 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         """
         self._check_parameters()
         X, y = validate_data(self, X, y, dtype=np.float64)
-        check_classification_targets(y)
-        self.classes_, labels = np.unique(y, return_inverse=True)
+        self.classes_, labels = encode_class_labels(self, y)
         n_classes = self.classes_.shape[0]
-        if n_classes < 2:
-            raise ValueError(
-                f"y must hold at least two classes to fit {type(self).__name__}, "
-                f"got 1 class: {self.classes_.tolist()[0]!r}"
-            )
         Theta = self._initial_weights(
             X.shape[1], 1 if n_classes == 2 else n_classes, coef_init, intercept_init
         )
