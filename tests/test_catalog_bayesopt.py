@@ -30,7 +30,9 @@ BAYESOPT = [
     "expected-improvement",
     "log-expected-improvement",
     "probability-of-improvement",
+    "log-probability-of-improvement",
     "upper-confidence-bound",
+    "lower-confidence-bound",
     "bayesian-optimization",
 ]
 
@@ -130,6 +132,37 @@ def test_pi_and_the_confidence_bounds_read_off_the_predictive_normal():
     assert float(upper_confidence_bound(0.5, 0.5, kappa)) == pytest.approx(high, rel=1e-14)
     assert float(lower_confidence_bound(0.5, 0.5, kappa)) == pytest.approx(low, rel=1e-14)
     assert round(float(upper_confidence_bound(0.5, 0.5, kappa)), 4) == 1.48
+    # the derivatives the UCB and LCB entries state: 1 and +-kappa
+    for bound, sign in ((upper_confidence_bound, 1.0), (lower_confidence_bound, -1.0)):
+        result = bound([0.5, 2.0], [0.5, 0.1], kappa, return_gradient=True)
+        np.testing.assert_array_equal(result.d_mu, [1.0, 1.0])
+        np.testing.assert_array_equal(result.d_sigma, [sign * kappa, sign * kappa])
+
+
+def test_the_log_pi_example_underflow_asymptote_slope_and_maximiser():
+    with mpmath.workdps(50):
+        exact = mpmath.ncdf(-40)
+        assert mpmath.mpf("3e-350") < exact < mpmath.mpf("5e-350")  # "about 4e-350"
+        log_exact = float(mpmath.log(exact))
+    assert float(probability_of_improvement(10.0, 0.25, 0.0, xi=0.0)) == 0.0
+    result = log_probability_of_improvement(10.0, 0.25, 0.0, xi=0.0, return_gradient=True)
+    assert float(result.value) == pytest.approx(log_exact, rel=1e-14)
+    assert round(float(result.value), 4) == -804.6084
+    asymptote = -(40.0**2) / 2 - math.log(40.0) - 0.5 * math.log(2 * math.pi)
+    assert round(asymptote, 4) == -804.6078
+    # d log PI / d mu = -lambda(z) / sigma, lambda = phi / Phi, about -z / sigma = -160 far out
+    step = 1e-6
+    forward, backward = (
+        float(log_probability_of_improvement(10.0 + h, 0.25, 0.0, xi=0.0)) for h in (step, -step)
+    )
+    assert float(result.d_mu) == pytest.approx((forward - backward) / (2 * step), rel=1e-6)
+    assert float(result.d_mu) == pytest.approx(-160.0, rel=2e-3)
+    # the logarithm is increasing, so PI and log PI choose the same candidate
+    mu, sigma = np.linspace(-1.0, 2.0, 31), np.linspace(0.05, 1.0, 31)[::-1]
+    pi = probability_of_improvement(mu, sigma, 0.0, xi=0.01)
+    log_pi = log_probability_of_improvement(mu, sigma, 0.0, xi=0.01)
+    assert np.argmax(pi) == np.argmax(log_pi)
+    np.testing.assert_allclose(np.exp(log_pi), pi, rtol=1e-12)
 
 
 def test_the_bayesian_optimization_example_finds_the_minimum_without_repeats():

@@ -17,6 +17,7 @@ from mlequations.activations import sigmoid
 from mlequations.catalog import CatalogError, load_catalog
 from mlequations.catalog.verify import check_entry, select_from
 from mlequations.datasets import NoisySine
+from mlequations.demos import DEMOS
 from mlequations.model_selection import (
     bias_estimation_error,
     cross_validation_loss,
@@ -60,6 +61,47 @@ def test_the_new_chapters_hold_the_promised_ids_and_agree():
     for entry_id in MODELS + VALIDATION:
         result = check_entry(CATALOG[entry_id])
         assert result.ok, (entry_id, result.error, result.ours, result.reference)
+
+
+# The required ids that live in these six chapters.
+REQUIRED = {
+    "activations": ["neuron", "sigmoid", "tanh", "relu", "leaky-relu", "softmax", "swish", "gelu"],
+    "losses": [
+        "mean-squared-error",
+        "mean-absolute-error",
+        "binary-cross-entropy",
+        "categorical-cross-entropy",
+        "zero-one-loss",
+        "classification-margin",
+        "surrogate-losses",
+    ],
+    "models": [
+        "least-squares",
+        "polynomial-regression",
+        "ridge",
+        "lasso",
+        "perceptron",
+        "logistic-regression",
+        "decision-tree",
+        "naive-bayes",
+    ],
+    "networks": ["mlp"],
+    "validation": [
+        "empirical-risk-minimization",
+        "k-fold-cross-validation",
+        "bias-estimation-error",
+    ],
+    "bayesopt": ["gaussian-process", "expected-improvement", "bayesian-optimization"],
+}
+
+
+def test_required_ids_exist_and_every_entry_names_related_entries_and_a_demo():
+    for chapter, ids in REQUIRED.items():
+        assert set(ids) <= {e.id for e in CATALOG.in_chapter(chapter)}, chapter
+        for entry in CATALOG.in_chapter(chapter):
+            assert entry.related, entry.id
+            assert all(other in CATALOG and other != entry.id for other in entry.related)
+            assert entry.demo in DEMOS, entry.id
 
 
 # --------------------------------------------------------------------------- the method step
