@@ -1,190 +1,192 @@
-"""The ``mlequations`` command line: list, show and check the catalog, and run the demos.
+"""The ``mlequations`` command line: browse and check the catalog, run the demos, build the site.
 
-Every error is one line on standard error and exit code 2; ``check`` exits 1
-when an example or reference disagrees with our code.
+Every error is one line on standard error, never a traceback: exit code 2 for a
+bad argument, 1 when the work failed (a disagreement in ``check``, a demo that
+raised, a broken catalog file) and 130 on Ctrl-C.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import re
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-
 from mlequations import __version__
-from mlequations.catalog import CatalogError, Entry, load_catalog
+from mlequations.catalog import CatalogError
+from mlequations.cli_common import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    CommandError,
+    UsageError,
+    one_line,
+    suggest,
+)
 
-EXIT_DISAGREEMENT = 1
-EXIT_USAGE = 2
+__all__ = ["main"]
 
+#: Set to 1 to let an unexpected exception end in its traceback (for developers).
+DEBUG_VARIABLE = "MLEQUATIONS_DEBUG"
 
-class UsageError(Exception):
-    """A mistake in how the command was called; printed as one line, exit code 2."""
+_EXAMPLES = {
+    None: """examples:
+  mlequations list --chapter information
+  mlequations show cross-entropy --lang zh
+  mlequations check
+  mlequations demo entropy-coin --out demo-output
+  mlequations site --out site""",
+    "list": """examples:
+  mlequations list
+  mlequations list --chapter losses
+  mlequations list --lang zh""",
+    "show": """examples:
+  mlequations show entropy
+  mlequations show kl-divergence --lang zh
+
+The exit code is 1 when the live result disagrees with the guide or the reference.""",
+    "check": """examples:
+  mlequations check
+  mlequations check entropy kl-divergence
+  mlequations check --chapter information
+
+The exit code is 1 when any example or reference disagrees.""",
+    "demo": """examples:
+  mlequations demo entropy-coin
+  mlequations demo all --out demo-output""",
+    "site": """examples:
+  mlequations site
+  mlequations site --out site --refresh
+
+Prints the path of index.html; open it in a browser (it works offline).""",
+}
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, not argparse's usage block
-        raise UsageError(message)
+        match = re.search(r"invalid choice: '(.*?)' \(choose from (.*)\)", message)
+        if match:
+            choices = [c.strip(" '") for c in match.group(2).split(",")]
+            close = suggest(match.group(1), dict.fromkeys(choices, ()))
+            if close:
+                message += f"; did you mean: {', '.join(close)}?"
+        raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="mlequations", description=__doc__.splitlines()[0])
+    parser = _Parser(
+        prog="mlequations",
+        description=__doc__.splitlines()[0],
+        epilog=_EXAMPLES[None],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"mlequations {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    listing = commands.add_parser("list", help="list the equations of the catalog")
-    listing.add_argument("--chapter", help="only this chapter")
-    listing.add_argument("--lang", choices=("en", "zh"), default="en")
+    def command(name: str, summary: str) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name,
+            help=summary,
+            description=summary,
+            epilog=_EXAMPLES[name],
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
 
-    show = commands.add_parser("show", help="show one equation in full")
+    language = {"choices": ("en", "zh"), "default": "en", "help": "language (default: en)"}
+    listing = command("list", "list the equations: ids, titles and chapters")
+    listing.add_argument("--chapter", help="only this chapter (a name from the chapter column)")
+    listing.add_argument("--lang", **language)
+
+    show = command("show", "show one equation in full, with its example computed live")
     show.add_argument("id", help="the equation's id, as printed by 'mlequations list'")
-    show.add_argument("--lang", choices=("en", "zh"), default="en")
+    show.add_argument("--lang", **language)
 
-    check = commands.add_parser(
-        "check", help="run every worked example and its independent reference"
-    )
-    check.add_argument("ids", nargs="*", help="only these equations (default: all)")
+    check = command("check", "run every worked example and its independent reference")
+    check.add_argument("ids", nargs="*", metavar="ID", help="only these equations (default: all)")
     check.add_argument("--chapter", help="only this chapter")
 
-    demo = commands.add_parser("demo", help="run a demo and write its figures")
+    demo = command("demo", "run a demo (or all), write its figures, print what it measured")
     demo.add_argument("name", help="a demo name, or 'all'")
     demo.add_argument("--out", type=Path, default=Path("demo-output"), help="output folder")
+
+    site = command("site", "build the offline HTML reference")
+    site.add_argument("--out", type=Path, default=Path("site"), help="output folder (site)")
+    site.add_argument(
+        "--refresh", action="store_true", help="recompute the cached results of the slow demos"
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
-    parser = _build_parser()
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``); returns the exit code."""
+    _tolerate_unencodable_output()
     try:
-        arguments = parser.parse_args(argv)
-        handler = {"list": _list, "show": _show, "check": _check, "demo": _demo}
-        return handler[arguments.command](arguments)
-    except (UsageError, CatalogError) as error:
-        print(f"mlequations: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        with warnings.catch_warnings():
+            warnings.showwarning = _one_line_warning
+            return _dispatch(argv)
+    except SystemExit as done:  # --help and --version
+        return done.code if isinstance(done.code, int) else 0
+    except UsageError as error:
+        return _fail(error, EXIT_USAGE)
+    except (CommandError, CatalogError) as error:
+        return _fail(error, EXIT_FAILURE)
+    except KeyboardInterrupt:
+        print("\nmlequations: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `mlequations list | head`: the reader left; say nothing
+        _silence_stdout()
+        return EXIT_FAILURE
+    except Exception as error:
+        if os.environ.get(DEBUG_VARIABLE) == "1":
+            raise
+        message = f"internal error: {type(error).__name__}: {error}"
+        return _fail(f"{message} (set {DEBUG_VARIABLE}=1 for the traceback)", EXIT_FAILURE)
 
 
-# --------------------------------------------------------------------------- commands
+def _dispatch(argv: Sequence[str] | None) -> int:
+    from mlequations import cli_commands, cli_show
+
+    arguments = _build_parser().parse_args(argv)
+    handlers = {
+        "list": cli_commands.run_list,
+        "show": cli_show.run_show,
+        "check": cli_commands.run_check,
+        "demo": cli_commands.run_demo,
+        "site": cli_commands.run_site,
+    }
+    code = handlers[arguments.command](arguments)
+    sys.stdout.flush()  # a closed pipe shows here, inside the handlers of main
+    return code
 
 
-def _selected(chapter: str | None, ids: Sequence[str] = ()) -> list[Entry]:
-    catalog = load_catalog()
-    if chapter is not None and chapter not in catalog.chapters:
-        raise UsageError(f"unknown chapter {chapter!r}; chapters: {', '.join(catalog.chapters)}")
-    unknown = [i for i in ids if i not in catalog]
-    if unknown:
-        raise UsageError(f"unknown equation id(s) {', '.join(unknown)}; see 'mlequations list'")
-    entries = [catalog[i] for i in ids] if ids else list(catalog.values())
-    return [e for e in entries if chapter is None or e.chapter == chapter]
+def _fail(error: object, code: int) -> int:
+    print(f"mlequations: error: {one_line(error)}", file=sys.stderr)
+    return code
 
 
-def _list(arguments: argparse.Namespace) -> int:
-    entries = _selected(arguments.chapter)
-    width = max(len(e.id) for e in entries)
-    chapter_width = max(len(e.chapter) for e in entries)
-    for entry in entries:
-        print(
-            f"{entry.id:<{width}}  {entry.chapter:<{chapter_width}}  {entry.title[arguments.lang]}"
-        )
-    return 0
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"mlequations: warning: {category.__name__}: {one_line(message)}", file=sys.stderr)
 
 
-def _show(arguments: argparse.Namespace) -> int:
-    catalog = load_catalog()
-    if arguments.id not in catalog:
-        raise UsageError(f"unknown equation id {arguments.id!r}; see 'mlequations list'")
-    entry, lang = catalog[arguments.id], arguments.lang
-    print(f"{entry.title[lang]}  [{entry.id}, {entry.chapter_title[lang]}]")
-    print()
-    print(f"    {entry.latex}")
-    print()
-    print(entry.explanation[lang])
-    print()
-    print(("Practical use: " if lang == "en" else "实际用途：") + entry.practical_use[lang])
-    if entry.guide_correction is not None:
-        print(("Correction to the guide: " if lang == "en" else "对原指南的更正："), end="")
-        print(entry.guide_correction[lang])
-    print()
-    print(("Implemented by " if lang == "en" else "实现：") + entry.function)
-    example = entry.example
-    print(("Worked example: " if lang == "en" else "例题：") + example.description[lang])
-    print(f"    expected {_format(example.expected)}")
-    reference = entry.reference
-    source = reference.function or f"the closed form {reference.expression}"
-    print(
-        ("Cross-checked with " if lang == "en" else "独立验证：") + f"{reference.library}: {source}"
-    )
-    return 0
+def _tolerate_unencodable_output() -> None:
+    """On a terminal that cannot show ✓ or 熵, print '?' instead of failing."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):  # a detached stream
+                reconfigure(errors="replace")
 
 
-def _check(arguments: argparse.Namespace) -> int:
-    from mlequations.catalog.verify import check_entry
-
-    entries = _selected(arguments.chapter, arguments.ids)
-    results = [check_entry(entry) for entry in entries]
-    rows = [("equation", "ours", "expected", "reference", "agreement")]
-    for result in results:
-        rows.append(
-            (
-                result.entry.id,
-                _format(result.ours),
-                _format(result.entry.example.expected),
-                f"{_format(result.reference)} ({result.entry.reference.library})",
-                _verdict(result),
-            )
-        )
-    widths = [max(len(row[column]) for row in rows) for column in range(4)]
-    for row in rows:
-        print(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[4]
-        )
-    failed = sum(not result.ok for result in results)
-    print(f"\n{len(results) - failed} of {len(results)} equations agree", end="")
-    print(f"; {failed} disagree" if failed else "")
-    return EXIT_DISAGREEMENT if failed else 0
-
-
-def _demo(arguments: argparse.Namespace) -> int:
-    from mlequations.demos import DEMOS, run_demo
-
-    names = list(DEMOS) if arguments.name == "all" else [arguments.name]
-    for name in names:
-        if name not in DEMOS:
-            raise UsageError(f"unknown demo {name!r}; demos: {', '.join(DEMOS)}, all")
-    for name in names:
-        result = run_demo(name, arguments.out)
-        print(f"{name}: {result.summary}")
-        for path in result.files:
-            print(f"  wrote {path}")
-    return 0
-
-
-# --------------------------------------------------------------------------- formatting
-
-
-def _verdict(result) -> str:
-    if result.error is not None:
-        return f"ERROR: {result.error}"
-    if not result.example_ok:
-        return "DIFFERS from the worked example"
-    if not result.reference_ok:
-        return "DIFFERS from the reference"
-    return "ok"
-
-
-def _format(value, limit: int = 36) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return str(value)
-    array = np.asarray(value, dtype=float)
-    if array.ndim == 0:
-        return f"{float(array):.6g}"
-    text = np.array2string(array, precision=4, separator=", ", suppress_small=True)
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # pragma: no cover - no real descriptor
+        pass
 
 
 if __name__ == "__main__":
