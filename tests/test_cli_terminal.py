@@ -12,8 +12,9 @@ import pytest
 from conftest import require
 from mlequations._array import to_numpy
 from mlequations.catalog import load_catalog
+from mlequations.catalog.example_code import example_code
 from mlequations.cli_common import format_value, suggest
-from mlequations.terminal import display_width, example_source, format_table, latex_to_unicode
+from mlequations.terminal import display_width, format_table, latex_to_unicode
 
 # --------------------------------------------------------------------------- formulas
 
@@ -116,9 +117,9 @@ def test_format_value():
 
 
 def test_example_code_is_readable_python():
-    source = example_source(load_catalog()["gaussian-pdf"])
+    source = example_code(load_catalog()["gaussian-pdf"])
     assert source.startswith("from mlequations.")
-    assert "print(result)  # expected " in source
+    assert "print(result)  # the worked example: " in source
     compile(source, "gaussian-pdf", "exec")
 
 
@@ -129,7 +130,7 @@ def test_every_example_script_runs_and_reproduces_the_worked_example():
         namespace: dict = {}
         try:
             with contextlib.redirect_stdout(io.StringIO()):
-                exec(compile(example_source(entry), entry.id, "exec"), namespace)
+                exec(compile(example_code(entry), entry.id, "exec"), namespace)
         except Exception as error:
             failures.append(f"{entry.id}: {type(error).__name__}: {error}")
             continue

@@ -19,10 +19,10 @@ import pytest
 
 from mlequations._array import ValidationError, to_numpy
 from mlequations.catalog import load_catalog
+from mlequations.catalog.example_code import example_code
 from mlequations.catalog.verify import CheckResult, check_entry
 from mlequations.demos import DEMOS
 from mlequations.site import build_site, demos_cache
-from mlequations.site.example_code import example_code
 from mlequations.site.mathml import LatexError, latex_to_mathml, text_to_html
 from mlequations.site.render import format_value, render_chapter
 

@@ -90,10 +90,10 @@ def _formula(entry: Entry, lang: str) -> Iterator[str]:
 
 
 def _code(entry: Entry) -> Iterator[str]:
-    from mlequations.terminal import example_source
+    from mlequations.catalog.example_code import example_code
 
     try:
-        source = example_source(entry)
+        source = example_code(entry)
     except Exception as error:  # show the page even if the example cannot be written out
         yield f"{INDENT}# (the example could not be written as code: {type(error).__name__})"
         return

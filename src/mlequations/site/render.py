@@ -23,9 +23,9 @@ from markupsafe import Markup
 
 from mlequations import __version__
 from mlequations.catalog import Catalog, Entry
+from mlequations.catalog.example_code import example_code
 from mlequations.catalog.verify import CheckResult
 from mlequations.site.demos_cache import DemoOutcome
-from mlequations.site.example_code import example_code
 from mlequations.site.highlight import highlight_python
 from mlequations.site.mathml import LatexError, latex_to_mathml, text_to_html
 

@@ -1,4 +1,4 @@
-"""Text for a terminal: formulas in Unicode, aligned tables, an entry's example as Python code.
+"""Text for a terminal: formulas in Unicode and aligned tables.
 
 The command line (``mlequations``) prints through these helpers; they return
 strings and never print, so they serve other text output as well.
@@ -14,8 +14,7 @@ Examples
 
 from __future__ import annotations
 
-from mlequations.terminal.example_code import example_source
 from mlequations.terminal.formula import latex_to_unicode
 from mlequations.terminal.table import display_width, format_table, pad
 
-__all__ = ["display_width", "example_source", "format_table", "latex_to_unicode", "pad"]
+__all__ = ["display_width", "format_table", "latex_to_unicode", "pad"]
