@@ -22,19 +22,23 @@ CATALOG = load_catalog()
 
 #: Entries whose function works on Python callables or SymPy, documented "NumPy only".
 NUMPY_ONLY = {
-    "numerical-gradient",
+    "numerical-differentiation",
     "numerical-hessian",
-    "symbolic-gradient",
+    "symbolic-differentiation",
     "symbolic-hessian",
     "hessian-convexity-test",
     "gradient-descent",
     "expectation-continuous",
+    "l-smooth-descent",
 }
 
 #: Entries whose function builds an object from Python numbers rather than computing on arrays,
 #: or works on the autodiff engine's Tensors (layers 2 and 3) rather than on array-API arrays.
 NOT_ARRAY_FUNCTIONS = {
-    "robbins-monro-conditions",
+    "robbins-monro",
+    # a factorisation with jitter retries and its log-determinant: NumPy/SciPy linear algebra
+    "cholesky-decomposition",
+    "log-determinant",
     # mlequations.autodiff: grad(f) and Tensor.graph() differentiate Tensor functions
     "chain-rule",
     "computational-graph",
@@ -72,15 +76,16 @@ NOT_ARRAY_FUNCTIONS = {
 #: Entries whose result is piecewise constant in the inputs (labels, decisions, indicators):
 #: there is no gradient to flow.
 NOT_DIFFERENTIABLE = {
-    "one-hot-encoding",
+    "one-hot",
+    "positive-semidefinite-matrix",
     "independence",
     "zero-one-loss",
     "detection-error-loss",
     "optimal-hard-predictor",
     "relu-derivative",
     "leaky-relu-derivative",
-    "categorical-pmf",
-    "bernoulli-pmf",
+    "categorical",
+    "bernoulli",
     "information-gain",
 }
 

@@ -49,6 +49,8 @@ latex = 'x^{2}'
 explanation = { en = "A square.", zh = "平方。" }
 practical_use = { en = "Areas.", zh = "面积。" }
 function = "numpy:square"
+related = ["cube"]
+demo = "entropy-coin"
 
 [equation.example]
 description = { en = "Three squared", zh = "三的平方" }
@@ -59,6 +61,26 @@ expected = 9.0
 library = "sympy"
 expression = "x**2"
 kwargs = { x = 3.0 }
+
+[[equation]]
+id = "cube"
+title = { en = "Cube", zh = "立方" }
+latex = 'x^{3}'
+explanation = { en = "A cube.", zh = "立方。" }
+practical_use = { en = "Volumes.", zh = "体积。" }
+function = "numpy:cbrt"
+related = ["square"]
+demo = "entropy-coin"
+
+[equation.example]
+description = { en = "The cube root of 27", zh = "27 的立方根" }
+args = [27.0]
+expected = 3.0
+
+[equation.reference]
+library = "sympy"
+expression = "x**(S(1)/3)"
+kwargs = { x = 27.0 }
 """
 
 
@@ -69,8 +91,10 @@ def _write(tmp_path, text, name="demo.toml"):
 
 def test_a_good_file_loads_and_checks(tmp_path):
     catalog = load_catalog(_write(tmp_path, GOOD_ENTRY))
-    assert list(catalog) == ["square"]
+    assert list(catalog) == ["square", "cube"]
     assert check_entry(catalog["square"]).ok
+    assert catalog["square"].related == ("cube",)
+    assert catalog["square"].demo == "entropy-coin"
 
 
 @pytest.mark.parametrize(
@@ -89,6 +113,14 @@ def test_a_good_file_loads_and_checks(tmp_path):
         (('library = "sympy"', 'library = "excel"'), "library must be one of"),
         (('chapter = "demo"', 'chapter = "other"'), "'chapter' must be 'demo'"),
         (("practical_use = ", "practical_usage = "), "unknown field"),
+        (('related = ["cube"]', 'related = ["cubes"]'), r"related id 'cubes' is not in .*cube"),
+        (('related = ["cube"]', 'related = ["square"]'), "cannot be related to itself"),
+        (('related = ["cube"]', "related = []"), "at least one related id"),
+        (('related = ["cube"]', 'related = ["cube", "cube"]'), "repeated id"),
+        (('related = ["cube"]', 'related = "cube"'), "related: expected a list"),
+        (('related = ["cube"]', 'related = ["Cube"]'), "kebab-case"),
+        (('demo = "entropy-coin"', 'demo = "entropy-coins"'), r"unknown demo .*entropy-coin"),
+        (('demo = "entropy-coin"', 'demo = "zzz"'), r"unknown demo 'zzz' \(demos: "),
     ],
 )
 def test_malformed_entries_are_named(tmp_path, change, message):
@@ -97,6 +129,21 @@ def test_malformed_entries_are_named(tmp_path, change, message):
     with pytest.raises(CatalogError, match=message) as raised:
         load_catalog(_write(tmp_path, GOOD_ENTRY.replace(old, new, 1)))
     assert "demo.toml" in str(raised.value)
+
+
+@pytest.mark.parametrize("field", ["related", "demo"])
+def test_related_and_demo_are_required(tmp_path, field):
+    line = next(line for line in GOOD_ENTRY.splitlines() if line.startswith(f"{field} = "))
+    folder = _write(tmp_path, GOOD_ENTRY.replace(line + "\n", "", 1))
+    with pytest.raises(CatalogError, match=f"entry 'square': missing field '{field}'"):
+        load_catalog(folder)
+
+
+def test_every_entry_has_related_entries_and_a_demo():
+    for entry in CATALOG.values():
+        assert entry.related, entry.id
+        assert entry.id not in entry.related, entry.id
+        assert entry.demo is not None, entry.id
 
 
 def test_duplicate_ids_and_bad_toml_are_reported(tmp_path):

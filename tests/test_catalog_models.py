@@ -149,6 +149,29 @@ latex = 't = 1 + 2x'
 explanation = { en = "A line.", zh = "一条直线。" }
 practical_use = { en = "Tests.", zh = "测试。" }
 function = "mlequations.models.linear_regression:LinearRegression"
+related = ["fitted-line-again"]
+demo = "polynomial-fit"
+
+[equation.example]
+description = { en = "Three points", zh = "三个点" }
+select = [{ method = "fit", args = [[[0.0], [1.0], [2.0]], [1.0, 3.0, 5.0]] }, "coef_"]
+expected = [2.0]
+
+[equation.reference]
+library = "scikit-learn"
+function = "sklearn.linear_model:LinearRegression"
+kwargs = {}
+select = [{ method = "fit", args = [[[0.0], [1.0], [2.0]], [1.0, 3.0, 5.0]] }, "coef_"]
+
+[[equation]]
+id = "fitted-line-again"
+title = { en = "A fitted line", zh = "拟合的直线" }
+latex = 't = 1 + 2x'
+explanation = { en = "A line.", zh = "一条直线。" }
+practical_use = { en = "Tests.", zh = "测试。" }
+function = "mlequations.models.linear_regression:LinearRegression"
+related = ["fitted-line"]
+demo = "polynomial-fit"
 
 [equation.example]
 description = { en = "Three points", zh = "三个点" }

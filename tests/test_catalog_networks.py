@@ -97,6 +97,29 @@ latex = '\\nabla \\lVert x \\rVert^{2} = 2x'
 explanation = { en = "Twice x.", zh = "x 的两倍。" }
 practical_use = { en = "Tests.", zh = "测试。" }
 function = "mlequations.autodiff:grad"
+related = ["gradient-of-square-again"]
+demo = "computational-graph"
+
+[equation.example]
+description = { en = "At [1, -2]", zh = "在 [1, -2] 处" }
+args = [{ expression = "a**2 + b**2", variables = ["a", "b"], form = "tensor" }]
+call = [[1.0, -2.0]]
+expected = [2.0, -4.0]
+
+[equation.reference]
+library = "closed-form"
+expression = "2 * a"
+kwargs = { a = 1.0 }
+
+[[equation]]
+id = "gradient-of-square-again"
+title = { en = "Gradient of a square", zh = "平方的梯度" }
+latex = '\\nabla \\lVert x \\rVert^{2} = 2x'
+explanation = { en = "Twice x.", zh = "x 的两倍。" }
+practical_use = { en = "Tests.", zh = "测试。" }
+function = "mlequations.autodiff:grad"
+related = ["gradient-of-square"]
+demo = "computational-graph"
 
 [equation.example]
 description = { en = "At [1, -2]", zh = "在 [1, -2] 处" }

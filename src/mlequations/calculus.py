@@ -284,14 +284,15 @@ def hessian_is_positive_semidefinite(hessian: Any, *, atol: float | None = None)
     check_nonempty(matrix, "hessian")
     check_finite(matrix, "hessian", xp)
     epsilon = float(xp.finfo(matrix.dtype).eps)
-    scale = max(1.0, float(xp.max(xp.abs(matrix))))
-    asymmetry = float(xp.max(xp.abs(matrix - xp.matrix_transpose(matrix))))
+    # a yes/no decision: read the numbers without any autograd history
+    scale = max(1.0, float(to_numpy(xp.max(xp.abs(matrix)))))
+    asymmetry = float(to_numpy(xp.max(xp.abs(matrix - xp.matrix_transpose(matrix)))))
     if asymmetry > math.sqrt(epsilon) * scale:
         raise ShapeError(f"hessian must be symmetric, got |H - H^T| up to {asymmetry:.3g}")
     tolerance = 10.0 * matrix.shape[0] * epsilon * scale if atol is None else float(atol)
     if not tolerance >= 0:
         raise ValidationError(f"atol must be non-negative, got {atol}")
-    return bool(float(xp.min(xp.linalg.eigvalsh(matrix))) >= -tolerance)
+    return bool(float(to_numpy(xp.min(xp.linalg.eigvalsh(matrix)))) >= -tolerance)
 
 
 def _points(points: Any, n: int | None = None) -> np.ndarray:

@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import re
 import tomllib
@@ -43,11 +44,12 @@ REFERENCE_LIBRARIES = ("scipy", "numpy", "sympy", "scikit-learn", "torch", "clos
 DEFAULT_EXAMPLE_ATOL = 1e-4
 DEFAULT_REFERENCE_RTOL = 1e-10
 DEFAULT_REFERENCE_ATOL = 1e-12
-
 #: One step of a ``select`` path: an attribute or key, an index, or a method call
 #: ``{"method": name, "args": [...], "kwargs": {...}}``.
 SelectStep = str | int | Mapping[str, Any]
 
+#: TOML files of the catalog folder that are not chapters (see ``catalog/glossary.py``).
+_NOT_CHAPTERS = {"glossary.toml"}
 _ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _ENTRY_KEYS = {
     "id",
@@ -59,6 +61,8 @@ _ENTRY_KEYS = {
     "guide_correction",
     "example",
     "reference",
+    "related",
+    "demo",
 }
 _EXAMPLE_KEYS = {"description", "args", "kwargs", "call", "select", "expected", "atol"}
 _METHOD_STEP_KEYS = {"method", "args", "kwargs"}
@@ -126,6 +130,8 @@ class Entry:
     example: Example
     reference: Reference
     guide_correction: Mapping[str, str] | None = None
+    related: tuple[str, ...] = ()
+    demo: str | None = None
     source: Path = field(default=CATALOG_DIRECTORY, compare=False)
 
     def implementation(self) -> Callable[..., Any]:
@@ -185,10 +191,11 @@ def load_catalog(directory: Path | str | None = None) -> Catalog:
     ------
     CatalogError
         If a file does not parse, a field is missing or malformed, an id repeats,
-        or an implementing function cannot be imported.
+        an implementing function cannot be imported, a ``related`` id is not in
+        the catalog or a ``demo`` is not registered.
     """
     folder = Path(directory) if directory is not None else CATALOG_DIRECTORY
-    files = sorted(folder.glob("*.toml"))
+    files = sorted(path for path in folder.glob("*.toml") if path.name not in _NOT_CHAPTERS)
     if not files:
         raise CatalogError(f"no catalog files (*.toml) in {folder}")
     entries: list[Entry] = []
@@ -201,7 +208,23 @@ def load_catalog(directory: Path | str | None = None) -> Catalog:
                 )
             seen[entry.id] = path
             entries.append(entry)
+    for entry in entries:
+        _check_related_exist(entry, seen)
     return Catalog(entries)
+
+
+def _close_names(name: str, choices: Any) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.5)
+    return f" (closest: {', '.join(close)})" if close else ""
+
+
+def _check_related_exist(entry: Entry, ids: Mapping[str, Path]) -> None:
+    for other in entry.related:
+        if other not in ids:
+            raise CatalogError(
+                f"{entry.source.name}: entry {entry.id!r}: related id {other!r} is not in the "
+                f"catalog{_close_names(other, ids)}"
+            )
 
 
 # --------------------------------------------------------------------------- parsing
@@ -234,9 +257,10 @@ def _entry(raw: dict, path: Path, chapter: str, chapter_title: Mapping[str, str]
     unknown = set(raw) - _ENTRY_KEYS
     if unknown:
         raise CatalogError(f"{where}: unknown field(s) {sorted(unknown)}")
-    for required in ("title", "latex", "explanation", "practical_use", "function"):
-        if required not in raw:
-            raise CatalogError(f"{where}: missing field {required!r}")
+    required = ("title", "latex", "explanation", "practical_use", "function", "related", "demo")
+    for name in required:
+        if name not in raw:
+            raise CatalogError(f"{where}: missing field {name!r}")
     function = _text(raw["function"], f"{where}: function")
     try:
         resolve_callable(function)
@@ -257,8 +281,39 @@ def _entry(raw: dict, path: Path, chapter: str, chapter_title: Mapping[str, str]
         guide_correction=(
             None if correction is None else _bilingual(correction, f"{where}: guide_correction")
         ),
+        related=_related(raw.get("related"), identifier, f"{where}: related"),
+        demo=None if "demo" not in raw else _demo(raw["demo"], f"{where}: demo"),
         source=path,
     )
+
+
+def _related(value: Any, identifier: str, where: str) -> tuple[str, ...]:
+    """A non-empty list of distinct kebab-case ids other than the entry's own."""
+    if value is None:
+        return ()
+    ids = _list(value, where)
+    if not ids:
+        raise CatalogError(f"{where}: expected at least one related id, got an empty list")
+    for other in ids:
+        if not isinstance(other, str) or not _ID_PATTERN.match(other):
+            raise CatalogError(f"{where}: ids must be kebab-case text, got {other!r}")
+        if other == identifier:
+            raise CatalogError(f"{where}: an entry cannot be related to itself ({other!r})")
+    repeated = sorted({other for other in ids if ids.count(other) > 1})
+    if repeated:
+        raise CatalogError(f"{where}: repeated id(s) {repeated}")
+    return tuple(ids)
+
+
+def _demo(value: Any, where: str) -> str:
+    """The name of a demo registered in ``mlequations.demos.DEMOS``."""
+    from mlequations.demos import DEMOS  # a registry of names: no plotting code is imported
+
+    name = _text(value, where)
+    if name not in DEMOS:
+        hint = _close_names(name, DEMOS) or f" (demos: {', '.join(sorted(DEMOS))})"
+        raise CatalogError(f"{where}: unknown demo {name!r}{hint}")
+    return name
 
 
 def _example(raw: Any, where: str) -> Example:

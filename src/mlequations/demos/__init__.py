@@ -42,6 +42,23 @@ DEMOS: dict[str, str] = {
     "logistic-regression": "mlequations.demos.linear_classifiers:run_logistic_regression",
     "bayes-opt": "mlequations.demos.bayes_opt:run",
     "gp-regression": "mlequations.demos.gp_regression:run",
+    "activations": "mlequations.demos.activations:run",
+    "surrogate-losses": "mlequations.demos.surrogate_losses:run",
+    "regression-losses": "mlequations.demos.regression_losses:run",
+    "regularization-path": "mlequations.demos.regularization_path:run",
+    "signal-propagation": "mlequations.demos.signal_propagation:run",
+    "bayes-screening": "mlequations.demos.bayes_screening:run",
+    "joint-distribution": "mlequations.demos.joint_distribution:run",
+    "distributions": "mlequations.demos.distributions:run",
+    "kl-divergence": "mlequations.demos.kl_divergence:run",
+    "norms": "mlequations.demos.norms:run",
+    "linear-map": "mlequations.demos.linear_map:run",
+    "svd-low-rank": "mlequations.demos.svd_low_rank:run",
+    "numerical-differentiation": "mlequations.demos.numerical_differentiation:run",
+    "convexity": "mlequations.demos.convexity:run",
+    "sgd-schedules": "mlequations.demos.sgd_schedules:run",
+    "attention": "mlequations.demos.attention:run",
+    "diffusion": "mlequations.demos.diffusion:run",
 }
 
 
