@@ -39,6 +39,9 @@ NOT_ARRAY_FUNCTIONS = {
     # a factorisation with jitter retries and its log-determinant: NumPy/SciPy linear algebra
     "cholesky-decomposition",
     "log-determinant",
+    # noise schedules of diffusion, built from Python numbers (always NumPy)
+    "beta-schedule",
+    "cosine-beta-schedule",
     # mlequations.autodiff: grad(f) and Tensor.graph() differentiate Tensor functions
     "chain-rule",
     "computational-graph",
