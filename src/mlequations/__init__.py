@@ -54,6 +54,11 @@ from mlequations.activations import (  # Activations
     swish,
     tanh,
 )
+from mlequations.attention import (  # Attention
+    attention_weights,
+    multi_head_attention,
+    scaled_dot_product_attention,
+)
 from mlequations.calculus import (  # Numerical derivatives and convexity
     hessian_is_positive_semidefinite,
     is_convex,
@@ -69,6 +74,15 @@ from mlequations.decompositions import (  # Matrix decompositions
     pca,
     svd,
 )
+from mlequations.diffusion import (  # The forward diffusion process
+    alphas_cumprod,
+    cosine_beta_schedule,
+    linear_beta_schedule,
+    predict_x0_from_noise,
+    q_posterior_mean_variance,
+    q_sample,
+)
+from mlequations.distances import energy_distance  # Distances between samples
 from mlequations.distributions import (  # Distributions
     bernoulli_pmf,
     categorical_pmf,
@@ -154,6 +168,7 @@ from mlequations.symbolic import (  # Symbolic derivatives
     symbolic_gradient,
     symbolic_hessian,
 )
+from mlequations.transformer import transformer_encoder_layer  # The transformer block
 from mlequations.updates import (  # Update rules
     AdamStep,
     MomentumStep,
@@ -189,6 +204,8 @@ __all__ = [
     "ValueAndGradient",
     "__version__",
     "adam_step",
+    "alphas_cumprod",
+    "attention_weights",
     "bayes_posterior",
     "bayes_theorem",
     "bernoulli_pmf",
@@ -202,10 +219,12 @@ __all__ = [
     "conditional_entropy",
     "constant",
     "correlation",
+    "cosine_beta_schedule",
     "covariance",
     "cross_entropy",
     "detection_error_loss",
     "eig",
+    "energy_distance",
     "entropy",
     "expectation",
     "expectation_continuous",
@@ -230,6 +249,7 @@ __all__ = [
     "kl_divergence",
     "leaky_relu",
     "leaky_relu_derivative",
+    "linear_beta_schedule",
     "linear_transform",
     "log_expected_improvement",
     "log_loss",
@@ -245,6 +265,7 @@ __all__ = [
     "mean_squared_error",
     "momentum_step",
     "mse",
+    "multi_head_attention",
     "mutual_information",
     "neuron",
     "norm",
@@ -260,10 +281,14 @@ __all__ = [
     "polynomial_decay_rate",
     "population_log_loss",
     "population_loss",
+    "predict_x0_from_noise",
     "probability_of_improvement",
+    "q_posterior_mean_variance",
+    "q_sample",
     "quadratic_loss",
     "relu",
     "relu_derivative",
+    "scaled_dot_product_attention",
     "sigmoid",
     "sigmoid_derivative",
     "silu",
@@ -280,6 +305,7 @@ __all__ = [
     "tanh",
     "tanh_derivative",
     "total_probability",
+    "transformer_encoder_layer",
     "upper_confidence_bound",
     "zero_one_loss",
 ]

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["DEMOS", "DemoResult", "run_demo"]
+__all__ = ["DEMOS", "SLOW_DEMOS", "DemoResult", "run_demo"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ DEMOS: dict[str, str] = {
     "backprop-numerical": "mlequations.demos.backprop_numerical:run",
     "computational-graph": "mlequations.demos.computational_graph:run",
     "mlp-digits": "mlequations.demos.mlp_digits:run",
+    "cnn-digits": "mlequations.demos.cnn_digits:run",
     "vanishing-gradients": "mlequations.demos.vanishing_gradients:run",
     "polynomial-fit": "mlequations.demos.polynomial_fit:run",
     "bias-estimation-error": "mlequations.demos.bias_estimation:run",
@@ -42,6 +43,7 @@ DEMOS: dict[str, str] = {
     "logistic-regression": "mlequations.demos.linear_classifiers:run_logistic_regression",
     "bayes-opt": "mlequations.demos.bayes_opt:run",
     "gp-regression": "mlequations.demos.gp_regression:run",
+    "char-transformer": "mlequations.demos.char_transformer:run",
     "activations": "mlequations.demos.activations:run",
     "surrogate-losses": "mlequations.demos.surrogate_losses:run",
     "regression-losses": "mlequations.demos.regression_losses:run",
@@ -60,6 +62,11 @@ DEMOS: dict[str, str] = {
     "attention": "mlequations.demos.attention:run",
     "diffusion": "mlequations.demos.diffusion:run",
 }
+
+
+#: Demos that train for minutes. The tests run them at a small size (their ``quick``
+#: option) and the HTML reference shows their cached results (``site --refresh`` reruns them).
+SLOW_DEMOS: frozenset[str] = frozenset({"char-transformer"})
 
 
 def run_demo(name: str, out_dir: Path | str) -> DemoResult:

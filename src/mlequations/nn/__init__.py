@@ -27,27 +27,40 @@ from mlequations.nn.activation import (
     Softmax,
     Tanh,
 )
+from mlequations.nn.attention import MultiheadAttention
+from mlequations.nn.char_transformer import CharTransformer
+from mlequations.nn.char_vocabulary import CharVocabulary
 from mlequations.nn.containers import MLP, Sequential
+from mlequations.nn.convolution import Conv2d
 from mlequations.nn.dropout import Dropout
 from mlequations.nn.embedding import Embedding
+from mlequations.nn.flatten import Flatten
 from mlequations.nn.linear import Linear
 from mlequations.nn.module import IncompatibleKeys, Module
 from mlequations.nn.normalization import LayerNorm
 from mlequations.nn.parameter import Parameter
+from mlequations.nn.pooling import MaxPool2d
 from mlequations.nn.random import default_generator, get_rng_state, manual_seed, set_rng_state
 from mlequations.nn.serialization import load_state, save
+from mlequations.nn.transformer import TransformerEncoderLayer
 
 __all__ = [
     "GELU",
     "MLP",
+    "CharTransformer",
+    "CharVocabulary",
+    "Conv2d",
     "Dropout",
     "Embedding",
+    "Flatten",
     "IncompatibleKeys",
     "LayerNorm",
     "LeakyReLU",
     "Linear",
     "LogSoftmax",
+    "MaxPool2d",
     "Module",
+    "MultiheadAttention",
     "Parameter",
     "ReLU",
     "Sequential",
@@ -55,6 +68,7 @@ __all__ = [
     "Sigmoid",
     "Softmax",
     "Tanh",
+    "TransformerEncoderLayer",
     "default_generator",
     "functional",
     "get_rng_state",

@@ -2,8 +2,9 @@ r"""The functions behind the layers, as ``torch.nn.functional``: ``import ... fu
 
 Activations and the affine map are the engine's operations under PyTorch's
 argument names (``dim``, ``negative_slope``, ``approximate``); dropout, layer
-normalisation, embedding lookup and the losses
-(:mod:`mlequations.nn.functional_losses`) are fused nodes with hand-written
+normalisation, embedding lookup, the losses
+(:mod:`mlequations.nn.functional_losses`), convolution and max pooling
+(:mod:`mlequations.nn.functional_convolution`) are fused nodes with hand-written
 backward passes. Each accepts a :class:`~mlequations.autodiff.Tensor` or an
 array (which becomes a constant).
 """
@@ -19,6 +20,7 @@ from mlequations._array import ArrayTypeError, ValidationError
 from mlequations._checks import check_real_number
 from mlequations.autodiff import Tensor, record
 from mlequations.nn.embedding import embedding
+from mlequations.nn.functional_convolution import conv2d, max_pool2d
 from mlequations.nn.functional_losses import (
     binary_cross_entropy_with_logits,
     cross_entropy,
@@ -29,6 +31,7 @@ from mlequations.nn.random import resolve_generator
 
 __all__ = [
     "binary_cross_entropy_with_logits",
+    "conv2d",
     "cross_entropy",
     "dropout",
     "embedding",
@@ -37,6 +40,7 @@ __all__ = [
     "leaky_relu",
     "linear",
     "log_softmax",
+    "max_pool2d",
     "mse_loss",
     "relu",
     "sigmoid",

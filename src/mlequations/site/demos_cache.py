@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlequations.demos import DEMOS, run_demo
+from mlequations.demos import DEMOS, SLOW_DEMOS, run_demo
 
 __all__ = [
     "ALWAYS_CACHED_DEMOS",
@@ -44,7 +44,7 @@ __all__ = [
 DEMO_CACHE_DIRECTORY = Path(__file__).resolve().parent / "demo_cache"
 SLOW_DEMO_SECONDS = 30.0
 #: Demos too slow to run in a normal build even before their first cached run.
-ALWAYS_CACHED_DEMOS = frozenset({"char-transformer", "diffusion"})
+ALWAYS_CACHED_DEMOS = SLOW_DEMOS
 RECORD_NAME = "result.json"
 
 
@@ -168,16 +168,18 @@ def _update_cache(outcome: DemoOutcome, target: Path, folder: Path) -> None:
         shutil.rmtree(folder)
     if not slow:
         return
-    shutil.copytree(target, folder)
+    relative_files = [
+        Path(path).relative_to(Path("figures") / outcome.name) for path in outcome.files
+    ]
+    for relative in relative_files:  # only the files the demo reports, not e.g. checkpoints
+        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(target / relative, folder / relative)
     record = {
         "name": outcome.name,
         "key": demo_key(outcome.name),
         "summary": outcome.summary,
         "values": outcome.values,
-        "files": [
-            Path(path).relative_to(Path("figures") / outcome.name).as_posix()
-            for path in outcome.files
-        ],
+        "files": [relative.as_posix() for relative in relative_files],
         "seconds": round(outcome.seconds, 1),
         "computed": outcome.computed,
     }

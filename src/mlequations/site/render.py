@@ -194,7 +194,8 @@ def _demo_view(outcome: DemoOutcome, users: list[dict[str, Any]]) -> dict[str, A
     return {
         "name": outcome.name,
         "status": outcome.status,
-        "summary": outcome.summary,
+        # the one-line summary; the details (listings, samples) are in the demo's files
+        "summary": outcome.summary.partition("\n")[0],
         "figures": list(outcome.figures),
         "other_files": [path for path in outcome.files if path not in outcome.figures],
         "measures": [(key, format_value(value)) for key, value in outcome.values.items()],
