@@ -37,6 +37,13 @@ EXEMPT = {
         "the loop around stochastic_gradient_step (entry stochastic-gradient-descent); its "
         "per-sample gradient callback is code, not catalog data; shown by the sgd-schedules demo"
     ),
+    "mlequations.attention:attention_weights": (
+        "the softmax(QKᵀ/√d + M) half of scaled_dot_product_attention (entry attention)"
+    ),
+    "mlequations.transformer:layer_norm": (
+        "the block's layer norm as an array equation; entry layer-normalization has the formula"
+    ),
+    "mlequations.transformer:parameter_shapes": "plumbing: the state-dict shapes of a block",
 }
 
 

@@ -65,6 +65,13 @@ from mlequations.calculus import (  # Numerical derivatives and convexity
     numerical_gradient,
     numerical_hessian,
 )
+from mlequations.convolution import (  # Convolution
+    continuous_convolution,
+    conv2d,
+    convolve,
+    im2col,
+    max_pool2d,
+)
 from mlequations.decompositions import (  # Matrix decompositions
     EigResult,
     PCAResult,
@@ -218,6 +225,9 @@ __all__ = [
     "conditional",
     "conditional_entropy",
     "constant",
+    "continuous_convolution",
+    "conv2d",
+    "convolve",
     "correlation",
     "cosine_beta_schedule",
     "covariance",
@@ -240,6 +250,7 @@ __all__ = [
     "hessian_is_positive_semidefinite",
     "hinge_at_zero_loss",
     "hinge_loss",
+    "im2col",
     "information_gain",
     "inner_product",
     "inverse_power",
@@ -261,6 +272,7 @@ __all__ = [
     "lower_confidence_bound",
     "mae",
     "marginal",
+    "max_pool2d",
     "mean_absolute_error",
     "mean_squared_error",
     "momentum_step",
