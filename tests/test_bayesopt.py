@@ -92,7 +92,7 @@ def test_minimize_finds_six_hump_camel_within_0_01_in_50_calls(seed):
 def test_every_acquisition_makes_progress(acquisition):
     xi = 0.1 if acquisition == "pi" else 0.0  # PI with xi = 0 creeps in tiny sure steps
     result = minimize(
-        square, [(-2.0, 2.0)], n_calls=10, acquisition=acquisition, xi=xi, random_state=0
+        square, [(-2.0, 2.0)], n_calls=12, acquisition=acquisition, xi=xi, random_state=0
     )
     assert result.fun < np.min(result.func_vals[:5])  # beat the initial design
     assert result.fun < 0.01
@@ -327,12 +327,17 @@ def run_1d():
 def test_plot_gp_1d_draws_the_posterior_and_the_acquisition(run_1d):
     wave, result = run_1d
     top, bottom = plot_gp_1d(result, func=wave, model_index=1, n_samples=2)
-    model = result.models[1]
+    model, warping = result.models[1], result.output_transforms[1]
+    assert not warping.is_identity
     by_label = {line.get_label(): line for line in top.lines}
-    grid = by_label["GP mean"].get_xdata()
+    grid = by_label["GP median"].get_xdata()
     unit = result.space.to_unit(grid[:, None])
     mean, std = model.predict(unit, return_std=True, latent=True)
-    np.testing.assert_allclose(by_label["GP mean"].get_ydata(), mean)
+    # The model is of g(y): its median and band are drawn through g⁻¹, in f's units.
+    np.testing.assert_allclose(by_label["GP median"].get_ydata(), warping.inverse(mean))
+    band = top.collections[0].get_paths()[0].vertices[:, 1]
+    low, high = (warping.inverse(mean + sign * 1.959963984540054 * std) for sign in (-1, 1))
+    np.testing.assert_allclose([band.min(), band.max()], [low.min(), high.max()])
     np.testing.assert_allclose(by_label["objective"].get_ydata(), [wave([g]) for g in grid])
     seen = len(model.X_train_)
     assert seen == 6

@@ -138,6 +138,8 @@ def _saved(tmp_path) -> tuple[object, dict]:
         (lambda d: d["settings"].update(colour="red"), ValidationError, "unknown settings"),
         (lambda d: d.update(initial_points=[[0.5, 0.5]]), ShapeError, "initial_points"),
         (lambda d: d.update(kernel_theta=3.0), ValidationError, "kernel_theta"),
+        (lambda d: d.update(output_warping=[1.0]), ShapeError, "output_warping"),
+        (lambda d: d.update(output_warping=[1.0, 0.0]), ValidationError, "scale > 0"),
     ],
 )
 def test_load_refuses_a_damaged_file(tmp_path, change, error, message):

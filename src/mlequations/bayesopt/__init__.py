@@ -1,6 +1,8 @@
 r"""Layer 4: Bayesian optimization of costly black boxes.
 
-A Gaussian process models the objective from the evaluations so far; an
+A Gaussian process models the objective from the evaluations so far (its values
+above their median compressed logarithmically, :mod:`~mlequations.bayesopt.warping`,
+so a few huge values do not blur the model where the minimum lies); an
 acquisition function (:mod:`mlequations.acquisition`) scores where to evaluate
 next, trading a low predicted value against uncertainty; the best point is
 evaluated and the model refitted. A few dozen evaluations usually suffice for a

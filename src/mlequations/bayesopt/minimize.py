@@ -93,8 +93,8 @@ def minimize(
         Save the optimizer's JSON state there after every evaluation; resume with
         ``BayesianOptimizer.load(state_path).run(func, remaining_calls)``.
     **options
-        ``n_candidates``, ``n_restarts`` and ``duplicate_tolerance`` of
-        :class:`BayesianOptimizer`.
+        ``n_candidates``, ``n_restarts``, ``duplicate_tolerance`` and
+        ``output_transform`` of :class:`BayesianOptimizer`.
 
     Returns
     -------

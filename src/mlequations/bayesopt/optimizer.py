@@ -2,9 +2,10 @@ r"""The ask-and-tell Bayesian optimizer: a Gaussian-process surrogate and an acq
 
 Minimising a costly black box :math:`f` over a box, each step
 
-1. fits a Gaussian process to the evaluations :math:`(u_i, y_i)` (inputs in the
-   unit cube, :math:`y` standardised), giving a posterior mean :math:`\mu(u)` and
-   standard deviation :math:`\sigma(u)`;
+1. fits a Gaussian process to the evaluations :math:`(u_i, g(y_i))` (inputs in the
+   unit cube; :math:`g` compresses the values above their median logarithmically,
+   see :mod:`~mlequations.bayesopt.warping`; then standardised), giving a posterior
+   mean :math:`\mu(u)` and standard deviation :math:`\sigma(u)` of :math:`g(f(u))`;
 2. suggests :math:`u_{n+1} = \arg\max_u a(\mu(u), \sigma(u))` for the chosen
    acquisition :math:`a` (expected improvement, its logarithm, probability of
    improvement, or the lower confidence bound), never an evaluated point;
@@ -40,6 +41,7 @@ from mlequations.bayesopt.result import OptimizeResult
 from mlequations.bayesopt.space import INITIAL_DESIGNS, SearchSpace, initial_design
 from mlequations.bayesopt.state import read_state, write_state
 from mlequations.bayesopt.surrogate import fit_surrogate
+from mlequations.bayesopt.warping import OUTPUT_TRANSFORMS, TailCompression, fit_output_transform
 
 __all__ = ["ON_NONFINITE", "BayesianOptimizer"]
 
@@ -84,21 +86,35 @@ class BayesianOptimizer:
     duplicate_tolerance : float, default 1e-6
         A suggestion closer than this (Euclidean, in the unit cube) to an evaluated
         point is a duplicate and is replaced by the best non-duplicate candidate.
+    output_transform : {"log_tail", "none"}, default "log_tail"
+        What the surrogate models: the values with everything above the median of
+        the initial design compressed logarithmically (the identity below it; see
+        :mod:`~mlequations.bayesopt.warping`), or the values themselves.
 
     Attributes
     ----------
     space : SearchSpace
         The bounds and the unit-cube maps.
     models : list
-        The surrogates fitted in this session, one per model-based suggestion.
+        The surrogates fitted in this session, one per model-based suggestion, each
+        fitted to warped values :math:`g(y)`.
+    output_transforms : list of TailCompression
+        The warping :math:`g` of each model (its ``inverse`` maps predictions back).
 
     Notes
     -----
     The surrogate (:mod:`~mlequations.bayesopt.surrogate`) is a Gaussian process with a
     scaled Matérn 5/2 kernel, one length scale per dimension and a fitted noise level,
-    on inputs in the unit cube and standardised values, refitted before every
+    on inputs in the unit cube and standardised warped values, refitted before every
     model-based suggestion; the acquisition is maximised as described in
     :mod:`~mlequations.bayesopt.acquisition_search`.
+
+    The warping matters for objectives whose values span orders of magnitude: on the
+    six-hump camel (values from -1.03 to 160) the median regret after 30 calls over 50
+    seeds falls from 6e-2 without it to 8e-4 (scikit-optimize: 2e-2), while on Branin
+    it stays near 1e-3 (7e-4 without it; scikit-optimize: 2.5e-3); see
+    ``benchmarks/bench_bayesopt.py``. Since :math:`g` is the identity below the
+    initial design's median, the incumbent and ``xi`` keep their meaning.
 
     Reproducibility: every random draw (initial design, candidates, hyperparameter
     restarts) comes from a generator keyed by the seed and the number of evaluations
@@ -131,6 +147,7 @@ class BayesianOptimizer:
         n_candidates: int = 1024,
         n_restarts: int = 8,
         duplicate_tolerance: float = 1e-6,
+        output_transform: str = "log_tail",
     ) -> None:
         self.space = SearchSpace(bounds)
         self.acquisition = check_choice(acquisition, "acquisition", ACQUISITIONS)
@@ -142,6 +159,9 @@ class BayesianOptimizer:
         self.n_candidates = check_integer(n_candidates, "n_candidates", 1)
         self.n_restarts = check_integer(n_restarts, "n_restarts", 1)
         self.duplicate_tolerance = check_nonnegative(duplicate_tolerance, "duplicate_tolerance")
+        self.output_transform = check_choice(
+            output_transform, "output_transform", OUTPUT_TRANSFORMS
+        )
         self._entropy = entropy_of(random_state)
         self._initial_points = self._draw_initial_design()
         self._x = np.empty((0, self.space.n_dims))
@@ -149,7 +169,9 @@ class BayesianOptimizer:
         self._pending: np.ndarray | None = None
         self._queue = np.empty((0, self.space.n_dims))
         self._theta: np.ndarray | None = None
+        self._warping: TailCompression | None = None
         self.models: list[Any] = []
+        self.output_transforms: list[Any] = []
 
     # ------------------------------------------------------------------ randomness
 
@@ -204,9 +226,14 @@ class BayesianOptimizer:
         """Fit the surrogate to the data and maximise the acquisition (unit cube)."""
         rng = self._rng(1, n)
         U = self.space.to_unit(self._x)
-        y = self._model_targets()
+        targets = self._model_targets()
+        if self._warping is None or self._warping.is_identity:  # fixed once determined
+            self._warping = fit_output_transform(self.output_transform, targets)
+        warping = self._warping
+        y = warping.transform(targets)
         model, self._theta = fit_surrogate(U, y, rng, self._theta)
         self.models.append(model)
+        self.output_transforms.append(warping)
         acquisition = acquisition_on_cube(
             model, self.acquisition, float(np.min(y)), self.xi, self.kappa
         )
@@ -252,7 +279,13 @@ class BayesianOptimizer:
     def result(self) -> OptimizeResult:
         """The :class:`OptimizeResult` of the evaluations so far."""
         return OptimizeResult.from_evaluations(
-            self._x, self._y, self.models, self.space, self.n_initial_points, self._settings()
+            self._x,
+            self._y,
+            self.models,
+            self.space,
+            self.n_initial_points,
+            self._settings(),
+            self.output_transforms,
         )
 
     # ------------------------------------------------------------------ running
@@ -303,6 +336,7 @@ class BayesianOptimizer:
             "n_candidates": self.n_candidates,
             "n_restarts": self.n_restarts,
             "duplicate_tolerance": self.duplicate_tolerance,
+            "output_transform": self.output_transform,
         }
 
     def state_dict(self) -> dict[str, Any]:
@@ -317,6 +351,9 @@ class BayesianOptimizer:
             "pending": None if self._pending is None else self._pending.tolist(),
             "queued": self._queue.tolist(),
             "kernel_theta": None if self._theta is None else self._theta.tolist(),
+            "output_warping": None
+            if self._warping is None or self._warping.is_identity
+            else [self._warping.threshold, self._warping.scale],
         }
 
     def save(self, path: str | os.PathLike[str]) -> Path:
@@ -351,4 +388,6 @@ class BayesianOptimizer:
             optimizer._queue = optimizer.space.check_points(state["queued"], "queued")
         if state["kernel_theta"] is not None:
             optimizer._theta = np.array(state["kernel_theta"], dtype=np.float64)
+        if state["output_warping"] is not None:
+            optimizer._warping = TailCompression(*state["output_warping"])
         return optimizer

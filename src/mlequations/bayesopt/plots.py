@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from mlequations._array import ValidationError
 from mlequations.bayesopt.criteria import acquisition_values
 from mlequations.bayesopt.result import OptimizeResult
+from mlequations.bayesopt.warping import TailCompression
 from mlequations.cholesky import cholesky_with_jitter
 
 __all__ = ["latent_samples", "plot_convergence", "plot_gp_1d"]
@@ -54,6 +55,13 @@ def _model(result: OptimizeResult, index: int) -> Any:
     return result.models[index]
 
 
+def _warping(result: OptimizeResult, index: int) -> TailCompression:
+    """The warping of ``result.models[index]`` (the identity if the result has none)."""
+    if len(result.output_transforms) != len(result.models):
+        return TailCompression.identity()
+    return result.output_transforms[index]
+
+
 def plot_gp_1d(
     result: OptimizeResult,
     func: Callable[[np.ndarray], float] | None = None,
@@ -69,6 +77,11 @@ def plot_gp_1d(
     band :math:`\mu \pm 1.96\sigma`, ``n_samples`` functions drawn from the
     posterior, the points the model was fitted on, and the point it suggested next.
     The bottom axes show the acquisition function the optimizer maximised.
+
+    A model of warped values :math:`g(y)` (``result.output_transforms``) is drawn in
+    the objective's units: its mean, band and samples pass through :math:`g^{-1}`.
+    Since :math:`g` is increasing, :math:`g^{-1}(\mu)` is the posterior *median* of
+    :math:`y` (labelled so) and the band its 2.5% and 97.5% quantiles.
 
     Parameters
     ----------
@@ -101,6 +114,7 @@ def plot_gp_1d(
     (True, 'log EI')
     """
     model = _model(result, model_index)
+    warping = _warping(result, model_index)
     if axes is None:
         figure = Figure(figsize=(7, 5), layout="constrained")
         axes = figure.subplots(2, 1, sharex=True, height_ratios=(3, 1))
@@ -114,12 +128,12 @@ def plot_gp_1d(
     if func is not None:
         truth = [func(np.array([value])) for value in grid]
         top.plot(grid, truth, "k--", linewidth=1, label="objective")
-    top.plot(grid, mean, color="tab:blue", label="GP mean")
-    top.fill_between(
-        grid, mean - Z_95 * std, mean + Z_95 * std, color="tab:blue", alpha=0.2, label="95% band"
-    )
+    centre = "GP mean" if warping.is_identity else "GP median"
+    top.plot(grid, warping.inverse(mean), color="tab:blue", label=centre)
+    low, high = warping.inverse(mean - Z_95 * std), warping.inverse(mean + Z_95 * std)
+    top.fill_between(grid, low, high, color="tab:blue", alpha=0.2, label="95% band")
     if n_samples > 0:
-        samples = latent_samples(model, unit, n_samples, random_state)
+        samples = warping.inverse(latent_samples(model, unit, n_samples, random_state))
         top.plot(grid, samples, color="tab:blue", linewidth=0.6, alpha=0.5)
     top.plot(seen_x, seen_y, "o", color="tab:red", markersize=5, label=f"{n_seen} observations")
     acquisition = result.specs.get("acquisition", "log_ei")

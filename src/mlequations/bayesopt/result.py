@@ -48,13 +48,17 @@ class OptimizeResult:
     models : list
         The surrogate fitted before each model-based suggestion of this session
         (``models[-1]`` is the latest), each a fitted Gaussian process on the unit
-        cube.
+        cube. It models warped values :math:`g(y)`, which equal :math:`y` below the
+        median of the values it saw (see :mod:`~mlequations.bayesopt.warping`).
     space : SearchSpace
         The bounds and the unit-cube maps.
     n_initial_points : int
         The optimizer's ``n_initial_points``.
     specs : dict
         The optimizer's settings (``acquisition``, ``xi``, ``kappa``, ...).
+    output_transforms : list of TailCompression
+        The warping :math:`g` of each of ``models``: ``output_transforms[i].inverse``
+        maps a prediction (or a quantile) of ``models[i]`` to the objective's units.
     """
 
     x: np.ndarray | None
@@ -65,6 +69,7 @@ class OptimizeResult:
     space: SearchSpace = field(repr=False)
     n_initial_points: int = 0
     specs: dict[str, Any] = field(default_factory=dict)
+    output_transforms: list[Any] = field(default_factory=list, repr=False)
 
     @property
     def best_so_far(self) -> np.ndarray:
@@ -80,6 +85,7 @@ class OptimizeResult:
         space: SearchSpace,
         n_initial_points: int,
         specs: dict[str, Any],
+        output_transforms: list[Any] | None = None,
     ) -> OptimizeResult:
         """Build the result of the evaluations so far (copies the arrays)."""
         finite = np.isfinite(func_vals)
@@ -97,4 +103,5 @@ class OptimizeResult:
             space,
             n_initial_points,
             dict(specs),
+            list(output_transforms or []),
         )

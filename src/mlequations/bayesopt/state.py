@@ -11,7 +11,10 @@ The file holds only what determines the rest of the run:
   strings ``"nan"``, ``"inf"``, ``"-inf"``, which strict JSON lacks);
 * ``pending``: a suggestion asked for but not yet told, or ``null``;
 * ``queued``: points queued to be asked for next (``x0`` of ``minimize``);
-* ``kernel_theta``: the surrogate's last fitted hyperparameters, or ``null``.
+* ``kernel_theta``: the surrogate's last fitted hyperparameters, or ``null``;
+* ``output_warping``: the threshold and scale of the output warping once it is
+  fixed (:mod:`~mlequations.bayesopt.warping`), or ``null`` (optional: a file
+  without it reads as ``null``).
 
 Floats are written with Python's shortest round-trip representation, so a
 loaded state equals the saved one bit for bit. The file is written beside the
@@ -133,6 +136,11 @@ def read_state(path: str | os.PathLike[str]) -> dict[str, Any]:
     theta = document["kernel_theta"]
     if theta is not None and not isinstance(theta, list):
         raise ValidationError(f"kernel_theta must be a list of numbers or null, got {theta!r}")
+    warping = document.get("output_warping")
+    if warping is not None:
+        warping = _matrix([warping], "output_warping", 2)[0]
+        if not warping[1] > 0:
+            raise ValidationError(f"output_warping must be [threshold, scale > 0], got {warping}")
     return {
         "format": FORMAT,
         "bounds": bounds,
@@ -144,4 +152,5 @@ def read_state(path: str | os.PathLike[str]) -> dict[str, Any]:
         "pending": None if pending is None else _matrix([pending], "pending", n_dims)[0],
         "queued": _matrix(document["queued"], "queued", n_dims),
         "kernel_theta": None if theta is None else _matrix([theta], "kernel_theta", len(theta))[0],
+        "output_warping": warping,
     }

@@ -9,7 +9,8 @@ per dimension, plus a fitted noise term:
     \qquad r^2 = \sum_j \frac{(u_j - u'_j)^2}{\ell_j^2},
 
 with :math:`y` standardised (``normalize_y``), so :math:`s^2` and
-:math:`\sigma_n^2` are in units of the variance of the data. The hyperparameters
+:math:`\sigma_n^2` are in units of the variance of the data. (The optimizer passes
+warped values :math:`g(y)`, see :mod:`~mlequations.bayesopt.warping`.) The hyperparameters
 maximise the log marginal likelihood by L-BFGS-B, starting from the previous
 fit's values (a warm start: they change little from one evaluation to the next)
 and from ``N_RESTARTS`` random points within the bounds.
