@@ -37,10 +37,10 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from mlequations import nn, optim
-from mlequations.autodiff import Tensor, no_grad
+from mlequations import nn
 from mlequations.demos import DemoResult
-from mlequations.training import History, evaluate, fit
+from mlequations.demos._digits import plot_mistakes, plot_training_curves, train_classifier
+from mlequations.training import History
 
 __all__ = [
     "EPOCHS",
@@ -125,37 +125,15 @@ def train_digits_cnn(epochs: int = EPOCHS, random_state: int = 0) -> CNNRun:
     data = load_digit_images(random_state=random_state)
     nn.manual_seed(random_state)
     model = build_cnn()
-    history = fit(
+    history, accuracy, predictions = train_classifier(
         model,
-        nn.functional.cross_entropy,
-        optim.Adam(model.parameters(), lr=LEARNING_RATE),
-        data.X_train,
-        data.y_train,
+        data,
         epochs=epochs,
         batch_size=BATCH_SIZE,
-        validation_data=(data.X_test, data.y_test),
+        learning_rate=LEARNING_RATE,
         random_state=random_state,
-        verbose=0,
     )
-    scores = evaluate(model, nn.functional.cross_entropy, data.X_test, data.y_test)
-    model.eval()
-    with no_grad():
-        predictions = np.argmax(model(Tensor(data.X_test)).data, axis=1)
-    return CNNRun(model, history, data, scores["accuracy"], predictions)
-
-
-def _plot_curves(figure: Figure, history: History) -> None:
-    loss_axes, accuracy_axes = figure.subplots(1, 2)
-    epochs = np.arange(1, history.epochs + 1)
-    loss_axes.semilogy(epochs, history.train_loss, label="training (during the epoch)")
-    loss_axes.semilogy(epochs, history.val_loss, label="test (after the epoch)")
-    loss_axes.set(title="Cross-entropy loss", xlabel="epoch", ylabel="mean loss (log scale)")
-    accuracy_axes.plot(epochs, history.train_accuracy, label="training")
-    accuracy_axes.plot(epochs, history.val_accuracy, label="test")
-    accuracy_axes.axhline(0.97, color="0.6", linestyle=":", label="97 %")
-    accuracy_axes.set(title="Accuracy", xlabel="epoch", ylabel="fraction correct", ylim=(0.8, 1.0))
-    for axes in (loss_axes, accuracy_axes):
-        axes.legend(fontsize=8)
+    return CNNRun(model, history, data, accuracy, predictions)
 
 
 def _plot_filters(figure: Figure, model: nn.Sequential) -> None:
@@ -167,31 +145,17 @@ def _plot_filters(figure: Figure, model: nn.Sequential) -> None:
         axes.set_axis_off()
 
 
-def _plot_mistakes(figure: Figure, result: CNNRun, shown: int = 10) -> None:
-    wrong = np.flatnonzero(result.predictions != result.data.y_test)
-    figure.suptitle(
-        f"Misclassified test digits: {len(wrong)} of {len(result.predictions)} (true → predicted)",
-        fontsize=10,
-    )
-    for k, axes in enumerate(figure.subplots(1, shown)):
-        axes.set_axis_off()
-        if k < len(wrong):
-            index = wrong[k]
-            axes.imshow(result.data.images_test[index, 0], cmap="gray_r")
-            truth, guess = result.data.y_test[index], result.predictions[index]
-            axes.set_title(f"{truth} → {guess}", fontsize=9, color="tab:red")
-
-
 def run(out_dir: Path, epochs: int = EPOCHS, random_state: int = 0) -> DemoResult:
     """Train the CNN; plot the curves, the first-layer kernels and the mistakes."""
     result = train_digits_cnn(epochs=epochs, random_state=random_state)
     history = result.history
     figure = Figure(figsize=(11, 8.5), layout="constrained")
     curves, filters, mistakes = figure.subfigures(3, 1, height_ratios=(3.2, 1.5, 1.1))
-    _plot_curves(curves, history)
+    plot_training_curves(curves, history)
     curves.suptitle("A small CNN (2 × [conv 3×3 → ReLU → max-pool 2×2] → linear) on the 8×8 digits")
     _plot_filters(filters, result.model)
-    _plot_mistakes(mistakes, result)
+    data = result.data
+    plot_mistakes(mistakes, result.predictions, data.y_test, data.images_test[:, 0], shown=10)
     path = out_dir / "cnn-digits.png"
     figure.savefig(path, dpi=110)
     wrong = int(np.sum(result.predictions != result.data.y_test))

@@ -31,11 +31,16 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from mlequations import nn, optim
-from mlequations.autodiff import Tensor, no_grad
+from mlequations import nn
 from mlequations.demos import DemoResult
-from mlequations.demos._digits import DigitsSplit, load_digits_split
-from mlequations.training import History, evaluate, fit
+from mlequations.demos._digits import (
+    DigitsSplit,
+    load_digits_split,
+    plot_mistakes,
+    plot_training_curves,
+    train_classifier,
+)
+from mlequations.training import History
 
 __all__ = ["ARCHITECTURE", "EPOCHS", "DigitsRun", "run", "train_digits_mlp"]
 
@@ -61,52 +66,15 @@ def train_digits_mlp(epochs: int = EPOCHS, random_state: int = 0) -> DigitsRun:
     data = load_digits_split(random_state=random_state)
     nn.manual_seed(random_state)
     model = nn.MLP(list(ARCHITECTURE), activation="relu")
-    history = fit(
+    history, accuracy, predictions = train_classifier(
         model,
-        nn.functional.cross_entropy,
-        optim.Adam(model.parameters(), lr=LEARNING_RATE),
-        data.X_train,
-        data.y_train,
+        data,
         epochs=epochs,
         batch_size=BATCH_SIZE,
-        validation_data=(data.X_test, data.y_test),
+        learning_rate=LEARNING_RATE,
         random_state=random_state,
-        verbose=0,
     )
-    scores = evaluate(model, nn.functional.cross_entropy, data.X_test, data.y_test)
-    model.eval()
-    with no_grad():
-        predictions = np.argmax(model(Tensor(data.X_test)).data, axis=1)
-    return DigitsRun(model, history, data, scores["accuracy"], predictions)
-
-
-def _plot_curves(figure: Figure, history: History) -> None:
-    loss_axes, accuracy_axes = figure.subplots(1, 2)
-    epochs = np.arange(1, history.epochs + 1)
-    loss_axes.semilogy(epochs, history.train_loss, label="training (during the epoch)")
-    loss_axes.semilogy(epochs, history.val_loss, label="test (after the epoch)")
-    loss_axes.set(title="Cross-entropy loss", xlabel="epoch", ylabel="mean loss (log scale)")
-    accuracy_axes.plot(epochs, history.train_accuracy, label="training")
-    accuracy_axes.plot(epochs, history.val_accuracy, label="test")
-    accuracy_axes.axhline(0.97, color="0.6", linestyle=":", label="97 %")
-    accuracy_axes.set(title="Accuracy", xlabel="epoch", ylabel="fraction correct", ylim=(0.8, 1.0))
-    for axes in (loss_axes, accuracy_axes):
-        axes.legend(fontsize=8)
-
-
-def _plot_mistakes(figure: Figure, result: DigitsRun, shown: int = 12) -> None:
-    wrong = np.flatnonzero(result.predictions != result.data.y_test)
-    figure.suptitle(
-        f"Misclassified test digits: {len(wrong)} of {len(result.predictions)}"
-        f"{f', the first {shown} shown' if len(wrong) > shown else ''} (true → predicted)"
-    )
-    for k, axes in enumerate(figure.subplots(1, shown)):
-        axes.set_axis_off()
-        if k < len(wrong):
-            index = wrong[k]
-            axes.imshow(result.data.images_test[index], cmap="gray_r")
-            truth, guess = result.data.y_test[index], result.predictions[index]
-            axes.set_title(f"{truth} → {guess}", fontsize=9, color="tab:red")
+    return DigitsRun(model, history, data, accuracy, predictions)
 
 
 def run(out_dir: Path, epochs: int = EPOCHS, random_state: int = 0) -> DemoResult:
@@ -115,9 +83,10 @@ def run(out_dir: Path, epochs: int = EPOCHS, random_state: int = 0) -> DemoResul
     history = result.history
     figure = Figure(figsize=(11, 6.2), layout="constrained")
     curves, mistakes = figure.subfigures(2, 1, height_ratios=(3.2, 1))
-    _plot_curves(curves, history)
+    plot_training_curves(curves, history)
     curves.suptitle(f"MLP {' → '.join(map(str, ARCHITECTURE))} (ReLU) on the 8×8 digits, Adam")
-    _plot_mistakes(mistakes, result)
+    data = result.data
+    plot_mistakes(mistakes, result.predictions, data.y_test, data.images_test, shown=12)
     path = out_dir / "mlp-digits.png"
     figure.savefig(path, dpi=120)
     values = {
